@@ -1,0 +1,39 @@
+/*
+ * virtd_conf.h: the keys of virtd.conf
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "virhook.h"
+
+#define VIR_CONF_ERROR (virConfErrorQuark())
+GQuark virConfErrorQuark(void);
+
+typedef enum {
+    VIR_CONF_ERROR_READ,     /* the file cannot be read or is not a key file */
+    VIR_CONF_ERROR_KEY,      /* unknown group or key */
+    VIR_CONF_ERROR_VALUE,    /* bad value for a known key */
+} virConfErrorCode;
+
+typedef enum {
+    VIR_CONF_RECONNECT_FAILURE_KEEP,
+    VIR_CONF_RECONNECT_FAILURE_KILL,
+    VIR_CONF_RECONNECT_FAILURE_LAST
+} virConfReconnectFailure;
+VIR_ENUM_DECL(virConfReconnectFailure);
+
+typedef struct {
+    char *path;              /* the file it came from, NULL for defaults */
+    char *conf_dir;
+    char *state_dir;
+    char *run_dir;
+    virConfReconnectFailure reconnect_failure;
+    virHookConfig *hooks;    /* hooks dir, timeouts, permission check */
+} virtdConfig;
+
+virtdConfig *virtdConfigNew(void);
+void virtdConfigFree(virtdConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virtdConfig, virtdConfigFree)
+
+virtdConfig *virtdConfigLoad(const char *path, gboolean must_exist, GError **error);

@@ -1,0 +1,135 @@
+/*
+ * virfile.c: small file helpers
+ */
+#define G_LOG_DOMAIN "virtd.file"
+
+#include "virfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+GQuark
+virFileErrorQuark(void)
+{
+    return g_quark_from_static_string("vir-file-error-quark");
+}
+
+static gboolean G_GNUC_PRINTF(3, 4)
+virFileSetErrno(GError **error, int err, const char *fmt, ...)
+{
+    va_list ap;
+    g_autofree char *what = NULL;
+
+    va_start(ap, fmt);
+    what = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+
+    g_set_error(error, VIR_FILE_ERROR, VIR_FILE_ERROR_IO, "%s: %s", what, g_strerror(err));
+    return FALSE;
+}
+
+static gboolean
+virFileWriteAll(int fd, const char *data, gsize len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return FALSE;
+        data += n;
+        len -= n;
+    }
+    return TRUE;
+}
+
+/**
+ * virFileWriteAtomic:
+ * @path: destination
+ * @data: contents; @len -1 for a NUL-terminated string
+ * @mode: permissions of the new file
+ *
+ * Writes a temporary file beside @path, fsyncs it, renames it over @path
+ * and fsyncs the directory: readers see the old or the new file, never a
+ * mix, even after a crash.
+ */
+gboolean
+virFileWriteAtomic(const char *path, const char *data, gssize len, int mode, GError **error)
+{
+    g_autofree char *tmp = g_strdup_printf("%s.XXXXXX", path);
+    g_autofree char *dir = g_path_get_dirname(path);
+    int fd;
+    int dfd;
+
+    if (len < 0)
+        len = strlen(data);
+    if ((fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, mode)) < 0)
+        return virFileSetErrno(error, errno, _("cannot create a temporary file for '%s'"), path);
+    if (!virFileWriteAll(fd, data, len) || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+        int saved = errno;
+        close(fd);
+        unlink(tmp);
+        return virFileSetErrno(error, saved, _("cannot write '%s'"), tmp);
+    }
+    close(fd);
+    if (rename(tmp, path) < 0) {
+        int saved = errno;
+        unlink(tmp);
+        return virFileSetErrno(error, saved, _("cannot rename a temporary file to '%s'"), path);
+    }
+    if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return TRUE;
+}
+
+/**
+ * virFileMakeDir:
+ *
+ * Creates @path and its parents if needed.
+ */
+gboolean
+virFileMakeDir(const char *path, int mode, GError **error)
+{
+    if (g_mkdir_with_parents(path, mode) < 0)
+        return virFileSetErrno(error, errno, _("cannot create directory '%s'"), path);
+    return TRUE;
+}
+
+/**
+ * virFileLock:
+ *
+ * Opens (creating) @path and takes an exclusive lock on it, held for as
+ * long as the returned fd stays open.
+ *
+ * Returns: the fd, or -1 with VIR_FILE_ERROR_LOCKED if another process
+ * holds the lock.
+ */
+int
+virFileLock(const char *path, GError **error)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+    if (fd < 0) {
+        virFileSetErrno(error, errno, _("cannot open lock file '%s'"), path);
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int saved = errno;
+        close(fd);
+        if (saved == EWOULDBLOCK) {
+            g_set_error(error, VIR_FILE_ERROR, VIR_FILE_ERROR_LOCKED,
+                        _("'%s' is locked by another process"), path);
+            return -1;
+        }
+        virFileSetErrno(error, saved, _("cannot lock '%s'"), path);
+        return -1;
+    }
+    return fd;
+}
