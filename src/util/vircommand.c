@@ -17,6 +17,8 @@
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
@@ -772,15 +774,45 @@ virCommandSignal(virCommand *cmd, int sig)
         pidfd_send_signal(cmd->pidfd, sig, NULL, 0);
 }
 
+/* Does any live process other than the (unreaped) leader belong to the
+ * group?  Zombies do not count: they are already dead. */
+static gboolean
+virCommandGroupHasMembers(pid_t pgid)
+{
+    g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+    const char *name;
+
+    if (!proc)
+        return kill(-pgid, 0) == 0;
+    while ((name = g_dir_read_name(proc))) {
+        g_autofree char *path = NULL;
+        g_autofree char *stat = NULL;
+        const char *p;
+        char state;
+        int ppid, pgrp;
+
+        if (!g_ascii_isdigit(name[0]) || atoi(name) == pgid)
+            continue;
+        path = g_strdup_printf("/proc/%s/stat", name);
+        if (!g_file_get_contents(path, &stat, NULL, NULL) || !(p = strrchr(stat, ')')))
+            continue;
+        if (sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == pgid &&
+            state != 'Z')
+            return TRUE;
+    }
+    return FALSE;
+}
+
 /* After the leader of a timed-out group exited: give the rest of the
  * group the remainder of the grace period, then SIGKILL whatever is left.
- * The unreaped leader keeps the process group id from being reused. */
+ * The leader is not reaped yet, so the group id cannot be reused and the
+ * signal cannot reach an unrelated group. */
 static void
 virCommandReapGroup(virCommand *cmd, gint64 kill_at)
 {
     if (!(cmd->newgroup || cmd->newsession))
         return;
-    while (kill(-cmd->pid, 0) == 0 && g_get_monotonic_time() < kill_at)
+    while (virCommandGroupHasMembers(cmd->pid) && g_get_monotonic_time() < kill_at)
         g_usleep(GROUP_POLL_MS * 1000);
     kill(-cmd->pid, SIGKILL);
 }
@@ -844,8 +876,8 @@ virCommandWaitExit(virCommand *cmd, gboolean *timed_out, GError **error)
         virCommandPipeRead(&cmd->err, READ_CHUNK);
     }
 
-    if (*timed_out && !killed)
-        virCommandReapGroup(cmd, kill_at);
+    if (*timed_out)
+        virCommandReapGroup(cmd, killed ? 0 : kill_at);
     return TRUE;
 }
 

@@ -9,7 +9,8 @@
  *  - every fd not named is closed in the child, named fds are renumbered
  *    from 3 upwards in the order they were added;
  *  - every signal disposition is reset to default and the mask cleared
- *    before exec;
+ *    before exec (glibc's two reserved real-time signals 32 and 33, which
+ *    no program can use, are left ignored by its posix_spawn);
  *  - waiting ends when the child exits: a grandchild keeping the output
  *    pipes open never blocks the caller (what it still writes is drained in
  *    the background and discarded past the cap);

@@ -423,6 +423,7 @@ virHookRunScript(const virHookConfig *cfg, const virHookInvocation *inv, const c
 {
     g_autoptr(virCommand) cmd = virCommandNew(path);
     g_auto(virCommandResult) res = {0};
+    g_autoptr(GError) spawn_err = NULL;
     g_autofree char *argv_str = NULL;
     g_autofree char *what = NULL;
     g_autofree char *errtext = NULL;
@@ -446,9 +447,10 @@ virHookRunScript(const virHookConfig *cfg, const virHookInvocation *inv, const c
 
     argv_str = virCommandArgvToString(cmd);
 
-    if (!virCommandRun(cmd, &res, error)) {
-        g_prefix_error(error, _("hook script '%s' failed: "), path);
-        g_info("hook ran: %s: could not start", argv_str);
+    if (!virCommandRun(cmd, &res, &spawn_err)) {
+        g_info("hook ran: %s: could not start: %s", argv_str, spawn_err->message);
+        g_set_error(error, VIR_HOOK_ERROR, VIR_HOOK_ERROR_FAILED, _("hook script '%s' failed: %s"),
+                    path, spawn_err->message);
         return FALSE;
     }
 

@@ -1,0 +1,86 @@
+/*
+ * testutils.c: helpers shared by the unit tests
+ */
+#include "testutils.h"
+
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Is any live (non-zombie) process in process group @pgid?  Zombies are
+ * dead already; how soon their new parent reaps them is not ours to test. */
+gboolean
+testProcessGroupAlive(pid_t pgid)
+{
+    g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+    const char *name;
+
+    g_assert_nonnull(proc);
+    while ((name = g_dir_read_name(proc))) {
+        g_autofree char *path = g_strdup_printf("/proc/%s/stat", name);
+        g_autofree char *stat = NULL;
+        const char *p;
+        char state;
+        int ppid, pgrp;
+
+        if (!g_ascii_isdigit(name[0]) || !g_file_get_contents(path, &stat, NULL, NULL) ||
+            !(p = strrchr(stat, ')')))
+            continue;
+        if (sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == pgid &&
+            state != 'Z')
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* Processes SIGKILLed a moment ago may take a few ms to die. */
+gboolean
+testProcessGroupGone(pid_t pgid)
+{
+    for (int i = 0; i < 100 && testProcessGroupAlive(pgid); i++)
+        g_usleep(10000);
+    return !testProcessGroupAlive(pgid);
+}
+
+/* Writes an executable (0755) script; returns its path. */
+char *
+testWriteScript(const char *dir, const char *name, const char *body)
+{
+    return testWriteExecutable(dir, name, body, -1);
+}
+
+/* Writes an executable (0755) file of @len bytes (-1: NUL-terminated). */
+char *
+testWriteExecutable(const char *dir, const char *name, const char *body, gssize len)
+{
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(g_file_set_contents(path, body, len, &err));
+    g_assert_cmpint(g_chmod(path, 0755), ==, 0);
+    return g_steal_pointer(&path);
+}
+
+/* rm -r of a test's own temp dir (symlinks removed, not followed). */
+void
+testRemoveTree(const char *path)
+{
+    struct stat sb;
+
+    if (lstat(path, &sb) < 0)
+        return;
+    if (S_ISDIR(sb.st_mode)) {
+        g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
+        const char *name;
+
+        while (d && (name = g_dir_read_name(d))) {
+            g_autofree char *child = g_build_filename(path, name, NULL);
+            testRemoveTree(child);
+        }
+        g_rmdir(path);
+    } else {
+        g_unlink(path);
+    }
+}

@@ -1,0 +1,13 @@
+/*
+ * testutils.h: helpers shared by the unit tests
+ */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+gboolean testProcessGroupAlive(pid_t pgid);
+gboolean testProcessGroupGone(pid_t pgid);
+char *testWriteScript(const char *dir, const char *name, const char *body);
+void testRemoveTree(const char *path);
+char *testWriteExecutable(const char *dir, const char *name, const char *body, gssize len);
