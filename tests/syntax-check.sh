@@ -11,7 +11,8 @@ fail=0
 
 hits=$(grep -rnE '\b(fork|vfork|popen|system|posix_spawnp?|execvp?e?|execl[pe]?|execveat|fexecve|clone3?)[[:space:]]*\(|\bg_spawn_|\bg_subprocess_|GSubprocess' \
          --include='*.c' --include='*.h' src tests 2>/dev/null |
-       grep -v '^src/util/vircommand\.[ch]:')
+       grep -v '^src/util/vircommand\.[ch]:' |
+       grep -vE '^[^:]+:[0-9]+:[[:space:]]*(\*|/\*|//)')
 if [ -n "$hits" ]; then
     echo "child processes must be started through src/util/vircommand.c:"
     echo "$hits"

@@ -123,7 +123,7 @@ test_signals_reset(void)
     ign = report_value(out, "sigign");
     g_assert_cmpstr(blk, ==, "0000000000000000");
     /* Only glibc's two reserved real-time signals (32, 33), which its
-     * posix_spawn() always leaves ignored, may remain: SIGUSR2 must not. */
+     * spawn always leaves ignored, may remain: SIGUSR2 must not. */
     g_assert_cmpstr(ign, ==, "0000000180000000");
 }
 

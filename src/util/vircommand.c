@@ -36,6 +36,7 @@
 #define READ_CHUNK 65536
 #define EXIT_DRAIN_LIMIT (1024 * 1024)
 #define GROUP_POLL_MS 10
+#define OUTPUT_WATCH_DELAY_MS 20
 
 GQuark
 virCommandErrorQuark(void)
@@ -493,15 +494,6 @@ virCommandMakePipe(int fds[2], int min, GError **error)
     return TRUE;
 }
 
-static void
-virCommandSetNonBlock(int fd)
-{
-    int flags = fcntl(fd, F_GETFL);
-
-    if (flags >= 0)
-        fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-
 typedef struct {
     int fds[8];
     size_t n;
@@ -522,35 +514,36 @@ virCommandFdListClose(virCommandFdList *l)
     l->n = 0;
 }
 
-/* Sets up one of the child's stdio.  Returns the fd to dup2 onto @target,
- * recording temporary fds in @tmp; our end of a pipe goes to @parent_end. */
-static int
-virCommandStdioSource(int target, gboolean want_pipe, int user_fd, int devnull, int min,
-                      int *parent_end, virCommandFdList *tmp, GError **error)
+/* Sets up one of the child's stdio: a pipe (our end goes to @parent_end),
+ * a copy of the caller's fd, or /dev/null opened in the child. */
+static gboolean
+virCommandStdio(posix_spawn_file_actions_t *fa, int target, gboolean want_pipe, int user_fd,
+                int min, int *parent_end, virCommandFdList *tmp, GError **error)
 {
     int fds[2];
+    int src;
 
     if (want_pipe) {
         if (!virCommandMakePipe(fds, min, error))
-            return -1;
+            return FALSE;
         *parent_end = target == 0 ? fds[1] : fds[0];
-        virCommandSetNonBlock(*parent_end);
-        virCommandFdListAdd(tmp, target == 0 ? fds[0] : fds[1]);
-        return target == 0 ? fds[0] : fds[1];
-    }
-    if (user_fd >= 0) {
-        int fd = fcntl(user_fd, F_DUPFD_CLOEXEC, min);
-        if (fd < 0) {
+        fcntl(*parent_end, F_SETFL, O_NONBLOCK);
+        src = target == 0 ? fds[0] : fds[1];
+    } else if (user_fd >= 0) {
+        if ((src = fcntl(user_fd, F_DUPFD_CLOEXEC, min)) < 0) {
             int saved = errno;
             g_set_error(error, VIR_COMMAND_ERROR, VIR_COMMAND_ERROR_SYSTEM,
                         _("cannot duplicate file descriptor %d: %s"), user_fd,
                         g_strerror(saved));
-            return -1;
+            return FALSE;
         }
-        virCommandFdListAdd(tmp, fd);
-        return fd;
+    } else {
+        posix_spawn_file_actions_addopen(fa, target, "/dev/null", O_RDWR, 0);
+        return TRUE;
     }
-    return devnull;
+    virCommandFdListAdd(tmp, src);
+    posix_spawn_file_actions_adddup2(fa, src, target);
+    return TRUE;
 }
 
 static gboolean
@@ -558,27 +551,12 @@ virCommandBuildActions(virCommand *cmd, posix_spawn_file_actions_t *fa, GArray *
                        virCommandFdList *tmp, GError **error)
 {
     int min = 3 + (int)cmd->passfds->len;
-    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    int src[3];
 
-    if (devnull < 0 || (devnull = virCommandFdAbove(devnull, min)) < 0) {
-        int saved = errno;
-        g_set_error(error, VIR_COMMAND_ERROR, VIR_COMMAND_ERROR_SYSTEM,
-                    _("cannot open /dev/null: %s"), g_strerror(saved));
-        return FALSE;
-    }
-    virCommandFdListAdd(tmp, devnull);
-
-    if ((src[0] = virCommandStdioSource(0, cmd->input != NULL, -1, devnull, min, &cmd->in_fd,
-                                        tmp, error)) < 0 ||
-        (src[1] = virCommandStdioSource(1, cmd->out.capture, cmd->out_fd, devnull, min,
-                                        &cmd->out.fd, tmp, error)) < 0 ||
-        (src[2] = virCommandStdioSource(2, cmd->err.capture, cmd->err_fd, devnull, min,
-                                        &cmd->err.fd, tmp, error)) < 0)
+    if (!virCommandStdio(fa, 0, cmd->input != NULL, -1, min, &cmd->in_fd, tmp, error) ||
+        !virCommandStdio(fa, 1, cmd->out.capture, cmd->out_fd, min, &cmd->out.fd, tmp, error) ||
+        !virCommandStdio(fa, 2, cmd->err.capture, cmd->err_fd, min, &cmd->err.fd, tmp, error))
         return FALSE;
 
-    for (int i = 0; i < 3; i++)
-        posix_spawn_file_actions_adddup2(fa, src[i], i);
 
     /* Passed fds are renumbered 3, 4, ...: first lift every source above
      * the target range so no dup2 can clobber a source still needed. */
@@ -834,6 +812,13 @@ virCommandWaitExit(virCommand *cmd, gboolean *timed_out, GError **error)
     gint64 deadline = cmd->timeout_ms ? cmd->start_us + (gint64)cmd->timeout_ms * 1000 : 0;
     gint64 kill_at = 0;
     gboolean killed = FALSE;
+    /* Most children exit quickly with little output, which the pipe
+     * buffers hold.  Watching only the pidfd at first spares a wake-up for
+     * the pipes' hang-up just before the exit; after OUTPUT_WATCH_DELAY_MS
+     * the pipes are read as they fill. */
+    gint64 watch_at = cmd->start_us + OUTPUT_WATCH_DELAY_MS * 1000;
+    gboolean watch_out = FALSE;
+    gint64 next;
 
     for (;;) {
         struct pollfd pfd[4];
@@ -854,12 +839,17 @@ virCommandWaitExit(virCommand *cmd, gboolean *timed_out, GError **error)
         pfd[n++] = (struct pollfd){.fd = cmd->pidfd, .events = POLLIN};
         if (cmd->in_fd >= 0)
             pfd[n++] = (struct pollfd){.fd = cmd->in_fd, .events = POLLOUT};
-        if (cmd->out.fd >= 0)
+        if (watch_out && cmd->out.fd >= 0)
             pfd[n++] = (struct pollfd){.fd = cmd->out.fd, .events = POLLIN};
-        if (cmd->err.fd >= 0)
+        if (watch_out && cmd->err.fd >= 0)
             pfd[n++] = (struct pollfd){.fd = cmd->err.fd, .events = POLLIN};
 
-        rc = poll(pfd, n, virCommandPollTimeout(now, killed ? 0 : *timed_out ? kill_at : deadline));
+        next = killed ? 0 : *timed_out ? kill_at : deadline;
+        if (!watch_out && (next == 0 || next > watch_at))
+            next = watch_at;
+        rc = poll(pfd, n, virCommandPollTimeout(now, next));
+        if (!watch_out && g_get_monotonic_time() >= watch_at)
+            watch_out = TRUE;
         if (rc < 0 && errno != EINTR) {
             int saved = errno;
             g_set_error(error, VIR_COMMAND_ERROR, VIR_COMMAND_ERROR_SYSTEM,
@@ -918,6 +908,9 @@ virCommandWait(virCommand *cmd, virCommandResult *res, GError **error)
     cmd->waited = TRUE;
     memset(res, 0, sizeof(*res));
 
+    /* most inputs fit in the pipe: saves a trip through poll() */
+    if (cmd->in_fd >= 0)
+        virCommandWriteInput(cmd);
     if (!virCommandWaitExit(cmd, &timed_out, error))
         return FALSE;
     res->duration_us = g_get_monotonic_time() - cmd->start_us;

@@ -439,7 +439,10 @@ virHookRunScript(const virHookConfig *cfg, const virHookInvocation *inv, const c
     virHookAddEnv(cmd, inv->driver, inv->object, inv->op, inv->subop, inv->ctx, inv->timeout);
     if (input)
         virCommandSetInputBuffer(cmd, input, -1);
-    virCommandSetOutputCapture(cmd, filter ? HOOK_STDOUT_CAP : 0);
+    /* Only filter ops use stdout; elsewhere /dev/null spares a pipe and a
+     * wake-up per script, and the script cannot tell the difference. */
+    if (filter)
+        virCommandSetOutputCapture(cmd, HOOK_STDOUT_CAP);
     virCommandSetErrorCapture(cmd, HOOK_STDERR_CAP);
     virCommandSetNewProcessGroup(cmd, TRUE);
     virCommandSetTimeout(cmd, inv->timeout * 1000);
@@ -455,9 +458,13 @@ virHookRunScript(const virHookConfig *cfg, const virHookInvocation *inv, const c
     }
 
     what = virCommandResultDescribe(&res);
-    g_info("hook ran: %s: %s in %.3f s, stdin %zu B, stdout %zu B, stderr %zu B", argv_str,
-           what, res.duration_us / 1e6, input ? strlen(input) : 0, res.out_total,
-           res.err_total);
+    if (filter)
+        g_info("hook ran: %s: %s in %.3f s, stdin %zu B, stderr %zu B, stdout %zu B", argv_str,
+               what, res.duration_us / 1e6, input ? strlen(input) : 0, res.err_total,
+               res.out_total);
+    else
+        g_info("hook ran: %s: %s in %.3f s, stdin %zu B, stderr %zu B", argv_str, what,
+               res.duration_us / 1e6, input ? strlen(input) : 0, res.err_total);
 
     if (virCommandResultSucceeded(&res)) {
         if (filter && stdout_text)
