@@ -18,6 +18,7 @@
 #include "virlog.h"
 #include "virsystemd.h"
 #include "virtd_conf.h"
+#include "virtd_drivers.h"
 
 typedef struct {
     char *config_path;
@@ -184,6 +185,11 @@ virtdRun(virtdDaemon *d)
 
     virtdDaemonHook(VIR_HOOK_DAEMON_OP_START, VIR_HOOK_SUBOP_NONE, "start");
 
+    if (!virtdDriversInit(d->cfg, &err)) {
+        g_printerr("virtd: %s\n", err->message);
+        return 1;
+    }
+
     if (!virtdWritePidfile(d, &err)) {
         g_printerr("virtd: %s\n", err->message);
         return 1;
@@ -193,6 +199,7 @@ virtdRun(virtdDaemon *d)
 
     g_main_loop_run(d->loop);
 
+    virtdDriversShutdown();
     g_unlink(d->pidfile);
     g_info(_("virtd stopped"));
     return 0;
