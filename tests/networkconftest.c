@@ -1,0 +1,259 @@
+/*
+ * networkconftest.c: network XML parsing and formatting
+ *
+ * - every tests/networkconfdata/NAME.xml parses, formats to NAME.out.xml,
+ *   and the output is a fixed point of parse+format (and of copy+format);
+ * - every tests/networkconfdata/invalid/NAME.xml is refused with exactly
+ *   the message of NAME.err, with VIR_ERR_CONFIG_UNSUPPORTED when the
+ *   message says "unsupported" and VIR_ERR_XML_ERROR otherwise;
+ * - the fields drivers read, MAC helpers, generated UUIDs.
+ *
+ * VIRTD_TEST_REGENERATE=1 rewrites the .out.xml and .err files from the
+ * current output instead of comparing.
+ */
+#include <glib.h>
+#include <string.h>
+
+#include "network_conf.h"
+
+#define DATA_DIR SOURCE_DIR "/tests/networkconfdata"
+#define NULL_UUID "00000000-0000-0000-0000-000000000000"
+
+static gboolean
+testRegenerate(void)
+{
+    return g_strcmp0(g_getenv("VIRTD_TEST_REGENERATE"), "1") == 0;
+}
+
+static char *
+testReadFile(const char *path)
+{
+    g_autoptr(GError) err = NULL;
+    char *text = NULL;
+
+    g_assert_true(g_file_get_contents(path, &text, NULL, &err));
+    g_assert_no_error(err);
+    return text;
+}
+
+static void
+testCompareGolden(const char *path, const char *actual)
+{
+    g_autofree char *expected = NULL;
+
+    if (testRegenerate()) {
+        g_assert_true(g_file_set_contents(path, actual, -1, NULL));
+        return;
+    }
+    expected = testReadFile(path);
+    g_assert_cmpstr(actual, ==, expected);
+}
+
+static char *
+testSiblingPath(const char *path, const char *suffix)
+{
+    g_autofree char *base = g_strndup(path, strlen(path) - strlen(".xml"));
+
+    return g_strconcat(base, suffix, NULL);
+}
+
+static void
+testXML2XML(gconstpointer data)
+{
+    const char *input = data;
+    g_autofree char *golden = testSiblingPath(input, ".out.xml");
+    g_autoptr(GError) err = NULL;
+    g_autoptr(virNetworkDef) def = virNetworkDefParseFile(input, 0, &err);
+    g_autoptr(virNetworkDef) again = NULL;
+    g_autoptr(virNetworkDef) reparsed = NULL;
+    g_autoptr(virNetworkDef) copy = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *out2 = NULL;
+    g_autofree char *out3 = NULL;
+
+    g_assert_no_error(err);
+    out = virNetworkDefFormat(def, 0);
+    reparsed = virNetworkDefParseString(out, 0, &err);
+    g_assert_no_error(err);
+    out2 = virNetworkDefFormat(reparsed, 0);
+    g_assert_cmpstr(out, ==, out2);
+    copy = virNetworkDefCopy(def);
+    out3 = virNetworkDefFormat(copy, 0);
+    g_assert_cmpstr(out, ==, out3);
+
+    again = virNetworkDefParseFile(input, 0, &err);
+    g_assert_no_error(err);
+    if (memcmp(again->uuid, def->uuid, VIR_UUID_BUFLEN) != 0) {
+        char uuid[VIR_UUID_STRING_BUFLEN];
+        g_autoptr(GString) masked = g_string_new(out);
+
+        g_assert_false(virUUIDIsNull(def->uuid));
+        virUUIDFormat(def->uuid, uuid);
+        g_assert_cmpuint(g_string_replace(masked, uuid, NULL_UUID, 0), ==, 1);
+        testCompareGolden(golden, masked->str);
+        return;
+    }
+    testCompareGolden(golden, out);
+}
+
+static void
+testInvalid(gconstpointer data)
+{
+    const char *input = data;
+    g_autofree char *errfile = testSiblingPath(input, ".err");
+    g_autofree char *xml = testReadFile(input);
+    g_autofree char *expected = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(virNetworkDef) def = virNetworkDefParseString(xml, 0, &err);
+
+    g_assert_null(def);
+    g_assert_nonnull(err);
+    g_assert_true(err->domain == VIR_ERROR);
+    if (g_str_has_prefix(err->message, "unsupported"))
+        g_assert_cmpint(err->code, ==, VIR_ERR_CONFIG_UNSUPPORTED);
+    else
+        g_assert_cmpint(err->code, ==, VIR_ERR_XML_ERROR);
+    if (testRegenerate()) {
+        g_autofree char *line = g_strconcat(err->message, "\n", NULL);
+
+        g_assert_true(g_file_set_contents(errfile, line, -1, NULL));
+        return;
+    }
+    expected = testReadFile(errfile);
+    g_assert_cmpstr(err->message, ==, g_strchomp(expected));
+}
+
+/* The fields the network driver reads, from a libvirt-style NAT network. */
+static void
+testFields(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(virNetworkDef) def = virNetworkDefParseFile(DATA_DIR "/nat-dhcp.xml", 0, &err);
+    const virNetworkIPDef *ip;
+    const virNetworkDHCPRangeDef *range;
+    const virNetworkDHCPHostDef *host;
+
+    g_assert_no_error(err);
+    g_assert_cmpstr(def->name, ==, "default");
+    g_assert_cmpint(def->forward, ==, VIR_NETWORK_FORWARD_NAT);
+    g_assert_cmpstr(def->bridge.name, ==, "virbr0");
+    g_assert_true(def->bridge.stp);
+    g_assert_cmpuint(def->bridge.delay, ==, 0);
+    g_assert_cmpstr(def->mac, ==, "52:54:00:0a:0b:01");
+    g_assert_cmpstr(def->domain_name, ==, "example.lan");
+    g_assert_cmpuint(def->ips->len, ==, 1);
+    ip = virNetworkDefGetIPv4(def);
+    g_assert_true(ip == g_ptr_array_index(def->ips, 0));
+    g_assert_cmpstr(ip->address, ==, "192.168.122.1");
+    g_assert_cmpstr(ip->netmask, ==, "255.255.255.0");
+    g_assert_cmpuint(ip->prefix, ==, 24);
+    g_assert_cmpuint(ip->ranges->len, ==, 1);
+    range = g_ptr_array_index(ip->ranges, 0);
+    g_assert_cmpstr(range->start, ==, "192.168.122.2");
+    g_assert_cmpstr(range->end, ==, "192.168.122.254");
+    g_assert_cmpuint(ip->hosts->len, ==, 2);
+    host = g_ptr_array_index(ip->hosts, 0);
+    g_assert_cmpstr(host->mac, ==, "52:54:00:6c:3c:01");
+    g_assert_cmpstr(host->name, ==, "vm1");
+    g_assert_cmpstr(host->ip, ==, "192.168.122.11");
+}
+
+static void
+testDefaults(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(virNetworkDef) def =
+        virNetworkDefParseString("<network><name>iso</name></network>", 0, &err);
+    g_autoptr(virNetworkDef) other =
+        virNetworkDefParseString("<network><name>iso</name></network>", 0, &err);
+    g_autoptr(virNetworkDef) fresh = virNetworkDefNew();
+
+    g_assert_no_error(err);
+    g_assert_cmpint(def->forward, ==, VIR_NETWORK_FORWARD_NONE);
+    g_assert_null(def->bridge.name);
+    g_assert_true(def->bridge.stp);
+    g_assert_null(def->mac);
+    g_assert_null(virNetworkDefGetIPv4(def));
+    g_assert_false(virUUIDIsNull(def->uuid));
+    g_assert_true(memcmp(def->uuid, other->uuid, VIR_UUID_BUFLEN) != 0);
+    g_assert_true(fresh->bridge.stp);
+    g_assert_nonnull(fresh->ips);
+}
+
+static void
+testMacAddr(void)
+{
+    unsigned char mac[VIR_MAC_BUFLEN];
+    char str[VIR_MAC_STRING_BUFLEN];
+    g_autofree char *gen = virMacAddrGenerate();
+    g_autofree char *canonical = NULL;
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(virMacAddrParse("52:54:00:AB:cd:0F", mac));
+    virMacAddrFormat(mac, str);
+    g_assert_cmpstr(str, ==, "52:54:00:ab:cd:0f");
+    g_assert_false(virMacAddrParse("52:54:00:ab:cd", mac));
+    g_assert_false(virMacAddrParse("52:54:00:ab:cd:0f:", mac));
+    g_assert_false(virMacAddrParse("52-54-00-ab-cd-0f", mac));
+    g_assert_false(virMacAddrParse("5:54:00:ab:cd:0f0", mac));
+    g_assert_false(virMacAddrParse("", mac));
+    g_assert_true(g_str_has_prefix(gen, "52:54:00:"));
+    g_assert_true(virMacAddrParse(gen, mac));
+    g_assert_true(virMacAddrCheck("52:54:00:AB:CD:EF", "mac", &canonical, &err));
+    g_assert_cmpstr(canonical, ==, "52:54:00:ab:cd:ef");
+    g_assert_false(virMacAddrCheck("ff:ff:ff:ff:ff:ff", "mac", &canonical, &err));
+    g_assert_error(err, VIR_ERROR, VIR_ERR_XML_ERROR);
+}
+
+/* The data of the file-driven tests, freed once they have run. */
+static GPtrArray *testPaths;
+
+static int
+testCompareNames(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void
+testAddDir(const char *dir, const char *prefix, GTestDataFunc func)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GDir) d = g_dir_open(dir, 0, &err);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+
+    g_assert_no_error(err);
+    while ((name = g_dir_read_name(d))) {
+        if (g_str_has_suffix(name, ".xml") && !g_str_has_suffix(name, ".out.xml"))
+            g_ptr_array_add(names, g_strdup(name));
+    }
+    g_assert_cmpuint(names->len, >, 0);
+    g_ptr_array_sort(names, testCompareNames);
+    for (guint i = 0; i < names->len; i++) {
+        const char *file = g_ptr_array_index(names, i);
+        g_autofree char *test = g_strdup_printf("%s/%s", prefix, file);
+
+        char *path = g_build_filename(dir, file, NULL);
+
+        g_ptr_array_add(testPaths, path);
+        g_test_add_data_func(test, path, func);
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+    int ret;
+
+    testPaths = paths;
+    g_test_init(&argc, &argv, NULL);
+    testAddDir(DATA_DIR, "/network/xml2xml", testXML2XML);
+    testAddDir(DATA_DIR "/invalid", "/network/invalid", testInvalid);
+    g_test_add_func("/network/fields", testFields);
+    g_test_add_func("/network/defaults", testDefaults);
+    g_test_add_func("/network/mac-addr", testMacAddr);
+    ret = g_test_run();
+    testPaths = NULL;
+    return ret;
+}
