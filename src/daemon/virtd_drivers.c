@@ -5,21 +5,28 @@
 
 #include "virtd_drivers.h"
 
-#include "virdriver.h"
+#include "lxc_driver.h"
+#include "network_driver.h"
+#include "qemu_driver.h"
 
 /**
  * virtdDriversInit:
  *
  * Loads every driver's persistent state and registers its API table.
  * Runs after the daemon start hook and before the RPC server listens.
+ * The qemu driver registers first: it serves an empty URI.
  */
 gboolean
 virtdDriversInit(const virtdConfig *cfg, GError **error)
 {
-    return TRUE;
+    return qemuDriverInit(cfg->conf_dir, error) && lxcDriverInit(cfg->conf_dir, error) &&
+           networkDriverInit(cfg->conf_dir, error);
 }
 
 void
 virtdDriversShutdown(void)
 {
+    networkDriverShutdown();
+    lxcDriverShutdown();
+    qemuDriverShutdown();
 }

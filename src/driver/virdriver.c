@@ -3,6 +3,7 @@
  */
 #include "virdriver.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #define MAX_HYPERVISORS 4
@@ -106,4 +107,33 @@ virDriverEmitNetworkEvent(const virNetworkHandle *net, int event, int detail)
 {
     if (networkEventFn)
         networkEventFn(net, event, detail, eventOpaque);
+}
+
+/**
+ * virDriverCheckFlags:
+ * @api: the libvirt API name, for the message
+ *
+ * Unknown flag bits are refused with VIR_ERR_INVALID_ARG: virsh relies on
+ * that error to fall back to older calls.
+ */
+gboolean
+virDriverCheckFlags(unsigned int flags, unsigned int allowed, const char *api, GError **error)
+{
+    if (flags & ~allowed) {
+        virErrorSet(error, VIR_ERR_INVALID_ARG, _("unsupported flags (0x%x) in %s"),
+                    flags & ~allowed, api);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* A pair of list filter bits ("active"/"inactive"): both or neither set
+ * means no filtering on that property. */
+gboolean
+virDriverMatchFlagPair(unsigned int flags, unsigned int yes, unsigned int no, gboolean value)
+{
+    gboolean want_yes = (flags & yes) != 0;
+    gboolean want_no = (flags & no) != 0;
+
+    return want_yes == want_no || (want_yes ? value : !value);
 }

@@ -149,3 +149,9 @@ void virDriverSetEventHandlers(virDomainEventFunc dom_fn, virNetworkEventFunc ne
 void virDriverEmitDomainEvent(const virHypervisorDriver *drv, const virDomainHandle *dom,
                               int event, int detail);
 void virDriverEmitNetworkEvent(const virNetworkHandle *net, int event, int detail);
+
+/* Helpers for entry points. */
+gboolean virDriverCheckFlags(unsigned int flags, unsigned int allowed, const char *api,
+                             GError **error);
+gboolean virDriverMatchFlagPair(unsigned int flags, unsigned int yes, unsigned int no,
+                                gboolean value);
