@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "remote_dispatch.h"
 #include "virfile.h"
 #include "virhook.h"
 #include "virlog.h"
@@ -27,6 +28,7 @@ typedef struct {
     GMainLoop *loop;
     int lock_fd;
     char *pidfile;
+    virNetServer *server;
 } virtdDaemon;
 
 static void
@@ -190,8 +192,16 @@ virtdRun(virtdDaemon *d)
         return 1;
     }
 
+    /* Both sockets listen before the pid file says we are ready. */
+    if (!(d->server = remoteServerStart(d->cfg->run_dir, &err))) {
+        g_printerr("virtd: %s\n", err->message);
+        virtdDriversShutdown();
+        return 1;
+    }
+
     if (!virtdWritePidfile(d, &err)) {
         g_printerr("virtd: %s\n", err->message);
+        g_clear_pointer(&d->server, remoteServerStop);
         return 1;
     }
     virSystemdNotify("READY=1");
@@ -199,6 +209,8 @@ virtdRun(virtdDaemon *d)
 
     g_main_loop_run(d->loop);
 
+    /* No new calls, running ones finished, sockets removed: then drivers. */
+    g_clear_pointer(&d->server, remoteServerStop);
     virtdDriversShutdown();
     g_unlink(d->pidfile);
     g_info(_("virtd stopped"));

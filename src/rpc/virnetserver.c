@@ -1,0 +1,859 @@
+/*
+ * virnetserver.c: UNIX socket server of the remote protocol
+ *
+ * See virnetserver.h for the thread and lifetime rules.  Locking: a
+ * client's @lock guards its output queue and @closed; it is a leaf lock
+ * (nothing else is taken while it is held).  Fields marked "loop" are
+ * touched by the main loop thread only.
+ */
+#define G_LOG_DOMAIN "virtd.rpc"
+
+#include "virnetserver.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "virerror.h"
+
+#define VIR_NET_SERVER_MAX_CLIENTS    5000
+#define VIR_NET_SERVER_LISTEN_BACKLOG 128
+/* calls of one client running or queued at once; reading pauses beyond */
+#define VIR_NET_SERVER_MAX_CLIENT_REQUESTS 32
+/* reading pauses while this much output waits for a slow reader ... */
+#define VIR_NET_SERVER_TX_PAUSE (4U * 1024 * 1024)
+/* ... and a client that lets this much pile up (events) is dropped */
+#define VIR_NET_SERVER_TX_MAX (64U * 1024 * 1024)
+/* first allocation for a frame being read; grows up to its length */
+#define VIR_NET_SERVER_RX_INITIAL (64U * 1024)
+/* reads per wake-up of one client, so one busy client cannot starve others */
+#define VIR_NET_SERVER_READS_PER_WAKEUP 16
+
+typedef struct {
+    virNetServer *srv;
+    char *path;
+    int fd;
+    gboolean readonly;
+    guint watch; /* loop */
+    guint retry; /* loop: re-enable after EMFILE */
+} virNetServerListener;
+
+struct _virNetServer {
+    virNetServerProgram prog;
+    gpointer opaque;
+    GPtrArray *listeners; /* loop */
+    GHashTable *clients;  /* loop: client -> itself, holds a ref */
+    GThreadPool *pool;
+    guint jobs;                        /* loop: queued or running jobs */
+    unsigned long long next_client_id; /* loop */
+    gboolean stopping;                 /* loop */
+};
+
+struct _virNetServerClient {
+    gint refs;
+    virNetServer *srv;
+    unsigned long long id;
+    int fd;
+    gboolean readonly;
+    pid_t pid;
+    uid_t uid;
+    gid_t gid;
+    gpointer priv;
+    GDestroyNotify priv_free; /* copied: the server may be gone first */
+
+    /* loop */
+    guint rx_watch;
+    guint tx_watch;
+    guint inflight;
+    guint8 rx_word[VIR_NET_MESSAGE_LEN_MAX];
+    guint8 *rx_buf; /* NULL while reading the length word */
+    gsize rx_len;
+    gsize rx_cap;
+    gsize rx_got;
+
+    GMutex lock;
+    gboolean closed;
+    gboolean close_requested;
+    GQueue tx_queue; /* of GBytes, whole frames */
+    gsize tx_offset; /* written bytes of the head frame */
+    gsize tx_bytes;
+    gboolean tx_scheduled; /* a flush is queued on the loop */
+    gboolean tx_watching;  /* the loop waits for the fd to be writable */
+};
+
+typedef struct {
+    virNetServerClient *client;
+    virNetServerJobFunc func;
+    gpointer data;
+    GDestroyNotify data_free;
+} virNetServerJob;
+
+typedef enum {
+    VIR_NET_READ_AGAIN,   /* nothing more to read now */
+    VIR_NET_READ_MORE,    /* progress, keep reading */
+    VIR_NET_READ_FRAME,   /* a whole frame is in rx_buf */
+    VIR_NET_READ_CLOSE,   /* EOF or read error */
+    VIR_NET_READ_INVALID, /* the client broke the protocol */
+} virNetServerReadResult;
+
+static void virNetServerClientClose(virNetServerClient *client, const char *why);
+static void virNetServerClientUpdateRx(virNetServerClient *client);
+static gboolean virNetServerClientOnWritable(gint fd, GIOCondition cond, gpointer opaque);
+
+/* ---- clients: references and accessors ------------------------------- */
+
+virNetServerClient *
+virNetServerClientRef(virNetServerClient *client)
+{
+    g_atomic_int_inc(&client->refs);
+    return client;
+}
+
+static void
+virNetServerClientDrainQueue(virNetServerClient *client)
+{
+    g_queue_clear_full(&client->tx_queue, (GDestroyNotify)g_bytes_unref);
+    client->tx_offset = 0;
+    client->tx_bytes = 0;
+}
+
+void
+virNetServerClientUnref(virNetServerClient *client)
+{
+    if (!client || !g_atomic_int_dec_and_test(&client->refs))
+        return;
+    if (client->priv_free && client->priv)
+        client->priv_free(client->priv);
+    virNetServerClientDrainQueue(client);
+    g_free(client->rx_buf);
+    g_mutex_clear(&client->lock);
+    if (client->fd >= 0)
+        close(client->fd);
+    g_free(client);
+}
+
+unsigned long long
+virNetServerClientGetId(const virNetServerClient *client)
+{
+    return client->id;
+}
+
+gboolean
+virNetServerClientIsReadonly(const virNetServerClient *client)
+{
+    return client->readonly;
+}
+
+void
+virNetServerClientGetIdentity(const virNetServerClient *client, pid_t *pid, uid_t *uid, gid_t *gid)
+{
+    *pid = client->pid;
+    *uid = client->uid;
+    *gid = client->gid;
+}
+
+gpointer
+virNetServerClientGetPrivate(const virNetServerClient *client)
+{
+    return client->priv;
+}
+
+gboolean
+virNetServerClientIsClosed(virNetServerClient *client)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&client->lock);
+
+    return client->closed;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+/* Writes queued frames until the queue is empty or the socket is full.
+ * Returns FALSE on a write error.  Called with the lock held. */
+static gboolean
+virNetServerClientWriteLocked(virNetServerClient *client, gboolean *blocked)
+{
+    *blocked = FALSE;
+    while (!g_queue_is_empty(&client->tx_queue)) {
+        GBytes *head = g_queue_peek_head(&client->tx_queue);
+        gsize size;
+        const guint8 *data = g_bytes_get_data(head, &size);
+        ssize_t n = send(client->fd, data + client->tx_offset, size - client->tx_offset,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            *blocked = TRUE;
+            return TRUE;
+        }
+        if (n < 0)
+            return FALSE;
+        client->tx_offset += n;
+        if (client->tx_offset < size)
+            continue;
+        client->tx_bytes -= size;
+        client->tx_offset = 0;
+        g_bytes_unref(g_queue_pop_head(&client->tx_queue));
+    }
+    return TRUE;
+}
+
+/* Loop thread: writes what can be written, then waits for POLLOUT if the
+ * socket is full. */
+static void
+virNetServerClientFlush(virNetServerClient *client)
+{
+    gboolean blocked = FALSE;
+    gboolean ok = TRUE;
+    gboolean overflow;
+    int saved = 0;
+
+    g_mutex_lock(&client->lock);
+    client->tx_scheduled = FALSE;
+    if (!client->closed) {
+        ok = virNetServerClientWriteLocked(client, &blocked);
+        saved = errno;
+    }
+    client->tx_watching = ok && blocked;
+    overflow = client->close_requested;
+    g_mutex_unlock(&client->lock);
+
+    if (!ok || overflow) {
+        virNetServerClientClose(client,
+                                ok ? _("it does not read its messages") : g_strerror(saved));
+        return;
+    }
+    if (blocked && !client->tx_watch) {
+        client->tx_watch = g_unix_fd_add_full(
+            G_PRIORITY_DEFAULT, client->fd, G_IO_OUT, virNetServerClientOnWritable,
+            virNetServerClientRef(client), (GDestroyNotify)virNetServerClientUnref);
+    } else if (!blocked && client->tx_watch) {
+        /* may be the watch being dispatched: GLib allows that */
+        g_clear_handle_id(&client->tx_watch, g_source_remove);
+    }
+    virNetServerClientUpdateRx(client);
+}
+
+static gboolean
+virNetServerClientFlushIdle(gpointer opaque)
+{
+    virNetServerClientFlush(opaque);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean
+virNetServerClientOnWritable(gint fd, GIOCondition cond, gpointer opaque)
+{
+    virNetServerClient *client = opaque;
+
+    virNetServerClientFlush(client);
+    return client->tx_watch ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/**
+ * virNetServerClientSend:
+ * @frame: (transfer none): a complete frame
+ *
+ * Queues @frame; any thread.  Frames of a closed client are dropped.  A
+ * client that lets more than VIR_NET_SERVER_TX_MAX bytes pile up is
+ * closed instead.
+ */
+void
+virNetServerClientSend(virNetServerClient *client, GBytes *frame)
+{
+    gboolean schedule = FALSE;
+
+    g_mutex_lock(&client->lock);
+    if (!client->closed && !client->close_requested) {
+        client->tx_bytes += g_bytes_get_size(frame);
+        g_queue_push_tail(&client->tx_queue, g_bytes_ref(frame));
+        if (client->tx_bytes > VIR_NET_SERVER_TX_MAX)
+            client->close_requested = TRUE;
+        schedule = !client->tx_scheduled && (!client->tx_watching || client->close_requested);
+        client->tx_scheduled |= schedule;
+    }
+    g_mutex_unlock(&client->lock);
+
+    /* Always deferred, even on the loop thread: the caller may hold the
+     * event registry's lock, and a failing flush closes the client, which
+     * takes that lock again. */
+    if (schedule)
+        g_idle_add_full(G_PRIORITY_DEFAULT, virNetServerClientFlushIdle,
+                        virNetServerClientRef(client), (GDestroyNotify)virNetServerClientUnref);
+}
+
+/**
+ * virNetServerClientSendError:
+ * @call: the header of the call answered
+ *
+ * Queues a REPLY with status ERROR for @call; any thread.
+ */
+void
+virNetServerClientSendError(virNetServerClient *client, const virNetMessageHeader *call, int code,
+                            int domain, const char *message)
+{
+    g_autoptr(GBytes) frame = virNetMessageEncodeError(call, code, domain, message);
+
+    virNetServerClientSend(client, frame);
+}
+
+/* ---- jobs -------------------------------------------------------------- */
+
+static void
+virNetServerJobFree(virNetServerJob *job)
+{
+    if (job->data_free)
+        job->data_free(job->data);
+    virNetServerClientUnref(job->client);
+    g_free(job);
+}
+
+/* Loop thread, after a job: lets the client read again, lets Stop finish. */
+static gboolean
+virNetServerJobDone(gpointer opaque)
+{
+    virNetServerJob *job = opaque;
+    virNetServerClient *client = job->client;
+
+    client->inflight--;
+    client->srv->jobs--;
+    virNetServerClientUpdateRx(client);
+    virNetServerJobFree(job);
+    return G_SOURCE_REMOVE;
+}
+
+/* Worker thread.  Calls of a client that hung up meanwhile are skipped:
+ * nobody could read their answers. */
+static void
+virNetServerJobRun(gpointer data, gpointer user_data)
+{
+    virNetServerJob *job = data;
+
+    if (!virNetServerClientIsClosed(job->client))
+        job->func(job->client, job->data);
+    if (job->data_free)
+        job->data_free(job->data);
+    job->data_free = NULL;
+    g_idle_add(virNetServerJobDone, job);
+}
+
+/**
+ * virNetServerClientSubmit:
+ * @data: (transfer full): freed with @data_free after @func ran (or was skipped)
+ *
+ * Loop thread: runs @func(@client, @data) on a worker.
+ */
+void
+virNetServerClientSubmit(virNetServerClient *client, virNetServerJobFunc func, gpointer data,
+                         GDestroyNotify data_free)
+{
+    virNetServerJob *job = g_new0(virNetServerJob, 1);
+
+    job->client = virNetServerClientRef(client);
+    job->func = func;
+    job->data = data;
+    job->data_free = data_free;
+    client->inflight++;
+    client->srv->jobs++;
+    virNetServerClientUpdateRx(client);
+    g_thread_pool_push(client->srv->pool, job, NULL);
+}
+
+/* ---- input ------------------------------------------------------------- */
+
+static virNetServerReadResult
+virNetServerClientReadLength(virNetServerClient *client)
+{
+    g_autoptr(GError) err = NULL;
+    ssize_t n = read(client->fd, client->rx_word + client->rx_got,
+                     sizeof(client->rx_word) - client->rx_got);
+
+    if (n <= 0)
+        return n < 0 && (errno == EAGAIN || errno == EINTR) ? VIR_NET_READ_AGAIN
+                                                            : VIR_NET_READ_CLOSE;
+    client->rx_got += n;
+    if (client->rx_got < sizeof(client->rx_word))
+        return VIR_NET_READ_MORE;
+    if (!virNetMessageDecodeLength(client->rx_word, &client->rx_len, &err)) {
+        g_info(_("client %llu: %s"), client->id, err->message);
+        return VIR_NET_READ_INVALID;
+    }
+    client->rx_cap = MIN(client->rx_len, VIR_NET_SERVER_RX_INITIAL);
+    client->rx_buf = g_malloc(client->rx_cap);
+    memcpy(client->rx_buf, client->rx_word, sizeof(client->rx_word));
+    return VIR_NET_READ_MORE;
+}
+
+static virNetServerReadResult
+virNetServerClientReadBody(virNetServerClient *client)
+{
+    ssize_t n;
+
+    if (client->rx_got == client->rx_cap) {
+        client->rx_cap = MIN(client->rx_cap * 2, client->rx_len);
+        client->rx_buf = g_realloc(client->rx_buf, client->rx_cap);
+    }
+    n = read(client->fd, client->rx_buf + client->rx_got, client->rx_cap - client->rx_got);
+    if (n <= 0)
+        return n < 0 && (errno == EAGAIN || errno == EINTR) ? VIR_NET_READ_AGAIN
+                                                            : VIR_NET_READ_CLOSE;
+    client->rx_got += n;
+    return client->rx_got == client->rx_len ? VIR_NET_READ_FRAME : VIR_NET_READ_MORE;
+}
+
+static virNetMessage *
+virNetServerClientTakeFrame(virNetServerClient *client)
+{
+    virNetMessage *msg = virNetMessageNew(g_steal_pointer(&client->rx_buf), client->rx_len);
+
+    client->rx_len = client->rx_cap = client->rx_got = 0;
+    return msg;
+}
+
+static void
+virNetServerClientHandleKeepalive(virNetServerClient *client, const virNetMessageHeader *h)
+{
+    virNetMessageHeader pong = {
+        .prog = VIR_NET_PROGRAM_KEEPALIVE,
+        .vers = VIR_NET_PROGRAM_VERSION,
+        .proc = VIR_NET_KEEPALIVE_PONG,
+        .type = VIR_NET_MESSAGE,
+        .serial = 0,
+        .status = VIR_NET_OK,
+    };
+    g_autoptr(GBytes) frame = NULL;
+
+    if (h->vers != VIR_NET_PROGRAM_VERSION || h->type != VIR_NET_MESSAGE ||
+        h->proc != VIR_NET_KEEPALIVE_PING)
+        return; /* PONGs to our (never sent) PINGs, or junk: ignored */
+    frame = virNetMessageEncode(&pong, virNetXdrVoid, NULL, NULL);
+    virNetServerClientSend(client, frame);
+}
+
+/* A frame for a program we do not serve, or a version we do not speak. */
+static gboolean
+virNetServerClientHandleForeign(virNetServerClient *client, const virNetMessageHeader *h)
+{
+    g_autofree char *text = NULL;
+
+    if (h->type != VIR_NET_CALL && h->type != VIR_NET_CALL_WITH_FDS)
+        return FALSE;
+    text = g_strdup_printf(_("unknown program 0x%x version %u"), h->prog, h->vers);
+    virNetServerClientSendError(client, h, VIR_ERR_RPC, VIR_FROM_RPC, text);
+    return TRUE;
+}
+
+/* Returns FALSE if the client broke the protocol and must be closed. */
+static gboolean
+virNetServerClientHandleFrame(virNetServerClient *client, virNetMessage *msg)
+{
+    g_autoptr(virNetMessage) owned = msg;
+    const virNetMessageHeader *h = &msg->header;
+    const virNetServerProgram *prog = &client->srv->prog;
+
+    if (!virNetMessageDecodeHeader(msg, NULL))
+        return FALSE;
+    if (h->prog == VIR_NET_PROGRAM_KEEPALIVE) {
+        virNetServerClientHandleKeepalive(client, h);
+        return TRUE;
+    }
+    if (h->prog != prog->prog || h->vers != prog->vers) {
+        if (virNetServerClientHandleForeign(client, h))
+            return TRUE;
+    } else if (h->type == VIR_NET_CALL_WITH_FDS) {
+        virNetServerClientSendError(client, h, VIR_ERR_NO_SUPPORT, VIR_FROM_RPC,
+                                    _("passing file descriptors is not supported"));
+        return TRUE;
+    }
+    if (h->type != VIR_NET_CALL) {
+        g_info(_("client %llu sent a message of type %d for program 0x%x, which clients may "
+                 "not send"),
+               client->id, h->type, h->prog);
+        return FALSE;
+    }
+    if (h->status != VIR_NET_OK) {
+        virNetServerClientSendError(client, h, VIR_ERR_RPC, VIR_FROM_RPC,
+                                    _("a call must have status OK"));
+        return TRUE;
+    }
+    prog->dispatch(client, g_steal_pointer(&owned), client->srv->opaque);
+    return TRUE;
+}
+
+static virNetServerReadResult
+virNetServerClientReadOnce(virNetServerClient *client)
+{
+    virNetServerReadResult r;
+
+    if (!client->rx_buf)
+        return virNetServerClientReadLength(client);
+    r = virNetServerClientReadBody(client);
+    if (r != VIR_NET_READ_FRAME)
+        return r;
+    if (!virNetServerClientHandleFrame(client, virNetServerClientTakeFrame(client)))
+        return VIR_NET_READ_INVALID;
+    return VIR_NET_READ_MORE;
+}
+
+static const char *
+virNetServerClientCloseReason(const virNetServerClient *client, virNetServerReadResult r)
+{
+    if (r == VIR_NET_READ_INVALID)
+        return _("it broke the protocol");
+    return client->rx_got ? _("it hung up in the middle of a message") : _("it hung up");
+}
+
+static gboolean
+virNetServerClientOnReadable(gint fd, GIOCondition cond, gpointer opaque)
+{
+    virNetServerClient *client = opaque;
+
+    for (guint i = 0; i < VIR_NET_SERVER_READS_PER_WAKEUP; i++) {
+        virNetServerReadResult r = virNetServerClientReadOnce(client);
+
+        if (r == VIR_NET_READ_CLOSE || r == VIR_NET_READ_INVALID) {
+            client->rx_watch = 0;
+            virNetServerClientClose(client, virNetServerClientCloseReason(client, r));
+            return G_SOURCE_REMOVE;
+        }
+        /* the handler may have paused reading */
+        if (r == VIR_NET_READ_AGAIN || !client->rx_watch)
+            break;
+    }
+    return client->rx_watch ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* Loop thread: reads while the client has few calls in flight and reads
+ * its replies; pauses otherwise. */
+static void
+virNetServerClientUpdateRx(virNetServerClient *client)
+{
+    gboolean want;
+
+    g_mutex_lock(&client->lock);
+    want = !client->closed && client->tx_bytes < VIR_NET_SERVER_TX_PAUSE;
+    g_mutex_unlock(&client->lock);
+    want = want && client->inflight < VIR_NET_SERVER_MAX_CLIENT_REQUESTS;
+
+    if (want && !client->rx_watch) {
+        client->rx_watch = g_unix_fd_add_full(
+            G_PRIORITY_DEFAULT, client->fd, G_IO_IN, virNetServerClientOnReadable,
+            virNetServerClientRef(client), (GDestroyNotify)virNetServerClientUnref);
+    } else if (!want && client->rx_watch) {
+        g_clear_handle_id(&client->rx_watch, g_source_remove);
+    }
+}
+
+/* ---- connections --------------------------------------------------------- */
+
+/* Loop thread: the one place a client's fd is shut down. */
+static void
+virNetServerClientClose(virNetServerClient *client, const char *why)
+{
+    virNetServer *srv = client->srv;
+
+    g_mutex_lock(&client->lock);
+    if (client->closed) {
+        g_mutex_unlock(&client->lock);
+        return;
+    }
+    client->closed = TRUE;
+    virNetServerClientDrainQueue(client);
+    g_mutex_unlock(&client->lock);
+
+    g_clear_handle_id(&client->rx_watch, g_source_remove);
+    g_clear_handle_id(&client->tx_watch, g_source_remove);
+    /* reads and writes only ever happen on this thread, after checking
+     * @closed: nobody uses the fd any more */
+    close(client->fd);
+    client->fd = -1;
+    g_info(_("client %llu disconnected: %s"), client->id, why);
+    if (srv->prog.client_closed)
+        srv->prog.client_closed(client, srv->opaque);
+    g_hash_table_remove(srv->clients, client);
+}
+
+static gboolean
+virNetServerClientGetCredentials(virNetServerClient *client)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+
+    if (getsockopt(client->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+        g_warning(_("cannot read the credentials of a new client: %s"), g_strerror(errno));
+        return FALSE;
+    }
+    client->pid = cred.pid;
+    client->uid = cred.uid;
+    client->gid = cred.gid;
+    return TRUE;
+}
+
+static void
+virNetServerAddClient(virNetServerListener *l, int fd)
+{
+    virNetServer *srv = l->srv;
+    virNetServerClient *client = g_new0(virNetServerClient, 1);
+
+    client->refs = 1;
+    client->srv = srv;
+    client->fd = fd;
+    client->readonly = l->readonly;
+    client->id = ++srv->next_client_id;
+    g_mutex_init(&client->lock);
+    g_queue_init(&client->tx_queue);
+    if (!virNetServerClientGetCredentials(client)) {
+        virNetServerClientUnref(client);
+        return;
+    }
+    g_info(_("client %llu connected to '%s' (%s): pid %d, uid %d"), client->id, l->path,
+           l->readonly ? _("read-only") : _("read-write"), (int)client->pid, (int)client->uid);
+    if (srv->prog.client_new)
+        client->priv = srv->prog.client_new(client, srv->opaque);
+    client->priv_free = srv->prog.client_priv_free;
+    g_hash_table_add(srv->clients, client);
+    virNetServerClientUpdateRx(client);
+}
+
+static gboolean virNetServerOnAccept(gint fd, GIOCondition cond, gpointer opaque);
+
+static gboolean
+virNetServerListenerResume(gpointer opaque)
+{
+    virNetServerListener *l = opaque;
+
+    l->retry = 0;
+    l->watch = g_unix_fd_add(l->fd, G_IO_IN, virNetServerOnAccept, l);
+    return G_SOURCE_REMOVE;
+}
+
+/* Out of fds: stop accepting for a second instead of spinning on a
+ * listener that stays readable. */
+static void
+virNetServerListenerPause(virNetServerListener *l)
+{
+    g_warning(_("cannot accept clients on '%s': %s; retrying in a second"), l->path,
+              g_strerror(errno));
+    l->watch = 0;
+    l->retry = g_timeout_add_seconds(1, virNetServerListenerResume, l);
+}
+
+static gboolean
+virNetServerOnAccept(gint fd, GIOCondition cond, gpointer opaque)
+{
+    virNetServerListener *l = opaque;
+
+    for (;;) {
+        int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+        if (cfd < 0 && (errno == EINTR || errno == ECONNABORTED))
+            continue;
+        if (cfd < 0 &&
+            (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)) {
+            virNetServerListenerPause(l);
+            return G_SOURCE_REMOVE;
+        }
+        if (cfd < 0)
+            return G_SOURCE_CONTINUE;
+        if (g_hash_table_size(l->srv->clients) >= VIR_NET_SERVER_MAX_CLIENTS) {
+            g_warning(_("refusing a client on '%s': %d clients already connected"), l->path,
+                      VIR_NET_SERVER_MAX_CLIENTS);
+            close(cfd);
+            continue;
+        }
+        virNetServerAddClient(l, cfd);
+    }
+}
+
+/* ---- listeners --------------------------------------------------------- */
+
+static void
+virNetServerListenerFree(virNetServerListener *l)
+{
+    g_clear_handle_id(&l->watch, g_source_remove);
+    g_clear_handle_id(&l->retry, g_source_remove);
+    if (l->fd >= 0) {
+        close(l->fd);
+        unlink(l->path);
+    }
+    g_free(l->path);
+    g_free(l);
+}
+
+/* A socket left behind by a virtd that crashed is replaced; the caller
+ * holds the run directory's lock, so no live virtd owns it.  Anything
+ * that is not a socket is left alone. */
+static gboolean
+virNetServerRemoveStale(const char *path, GError **error)
+{
+    struct stat st;
+
+    if (lstat(path, &st) < 0)
+        return TRUE;
+    if (!S_ISSOCK(st.st_mode)) {
+        virErrorSet(error, VIR_ERR_OPERATION_FAILED, _("'%s' exists and is not a socket"), path);
+        return FALSE;
+    }
+    if (unlink(path) < 0 && errno != ENOENT) {
+        virErrorSet(error, VIR_ERR_SYSTEM_ERROR, _("cannot remove the stale socket '%s': %s"), path,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    g_info(_("removed the stale socket '%s'"), path);
+    return TRUE;
+}
+
+static gboolean
+virNetServerFillAddress(struct sockaddr_un *addr, const char *path, GError **error)
+{
+    memset(addr, 0, sizeof(*addr));
+    addr->sun_family = AF_UNIX;
+    if (g_strlcpy(addr->sun_path, path, sizeof(addr->sun_path)) >= sizeof(addr->sun_path)) {
+        virErrorSet(error, VIR_ERR_OPERATION_FAILED,
+                    _("socket path '%s' is too long (at most %zu bytes)"), path,
+                    sizeof(addr->sun_path) - 1);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Binds to a temporary name, sets the mode, then renames: the socket never
+ * exists under @path with the umask's permissions. */
+static gboolean
+virNetServerBind(int fd, const char *path, int mode, GError **error)
+{
+    g_autofree char *tmp = g_strdup_printf("%s.new", path);
+    struct sockaddr_un addr;
+
+    if (!virNetServerFillAddress(&addr, tmp, error) || !virNetServerRemoveStale(tmp, error) ||
+        !virNetServerRemoveStale(path, error))
+        return FALSE;
+    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        virErrorSet(error, VIR_ERR_SYSTEM_ERROR, _("cannot bind a socket to '%s': %s"), tmp,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    if (chmod(tmp, mode) < 0 || rename(tmp, path) < 0) {
+        int saved = errno;
+
+        unlink(tmp);
+        virErrorSet(error, VIR_ERR_SYSTEM_ERROR, _("cannot create the socket '%s': %s"), path,
+                    g_strerror(saved));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/**
+ * virNetServerAddUnixSocket:
+ * @path: where to listen; a stale socket there is replaced
+ * @mode: its permissions
+ * @readonly: clients of this socket get read-only connections
+ *
+ * Listens on @path, accepting on the main loop.  The socket is removed
+ * again by virNetServerStop().
+ */
+gboolean
+virNetServerAddUnixSocket(virNetServer *srv, const char *path, int mode, gboolean readonly,
+                          GError **error)
+{
+    virNetServerListener *l = g_new0(virNetServerListener, 1);
+
+    l->srv = srv;
+    l->path = g_strdup(path);
+    l->readonly = readonly;
+    l->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (l->fd < 0) {
+        virErrorSet(error, VIR_ERR_SYSTEM_ERROR, _("cannot create a socket: %s"),
+                    g_strerror(errno));
+        virNetServerListenerFree(l);
+        return FALSE;
+    }
+    if (!virNetServerBind(l->fd, path, mode, error)) {
+        close(l->fd);
+        l->fd = -1;
+        virNetServerListenerFree(l);
+        return FALSE;
+    }
+    g_ptr_array_add(srv->listeners, l);
+    if (listen(l->fd, VIR_NET_SERVER_LISTEN_BACKLOG) < 0) {
+        virErrorSet(error, VIR_ERR_SYSTEM_ERROR, _("cannot listen on '%s': %s"), path,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    l->watch = g_unix_fd_add(l->fd, G_IO_IN, virNetServerOnAccept, l);
+    g_info(_("listening on '%s' (%s, mode %04o)"), path,
+           readonly ? _("read-only") : _("read-write"), mode);
+    return TRUE;
+}
+
+/* ---- server ------------------------------------------------------------ */
+
+/**
+ * virNetServerNew:
+ * @prog: the program served (copied)
+ * @max_workers: size of the worker pool
+ *
+ * Returns: (transfer full): a server without sockets yet.
+ */
+virNetServer *
+virNetServerNew(const virNetServerProgram *prog, gpointer opaque, guint max_workers, GError **error)
+{
+    g_autoptr(virNetServer) srv = g_new0(virNetServer, 1);
+
+    srv->prog = *prog;
+    srv->opaque = opaque;
+    srv->listeners = g_ptr_array_new_with_free_func((GDestroyNotify)virNetServerListenerFree);
+    srv->clients = g_hash_table_new_full(NULL, NULL, (GDestroyNotify)virNetServerClientUnref, NULL);
+    srv->pool = g_thread_pool_new(virNetServerJobRun, srv, max_workers, FALSE, error);
+    if (!srv->pool)
+        return NULL;
+    return g_steal_pointer(&srv);
+}
+
+/**
+ * virNetServerStop:
+ *
+ * Loop thread, main loop no longer running: stops listening (removing the
+ * sockets), closes every client and waits for the calls still running on
+ * workers, iterating the main context meanwhile so that what they wait
+ * for (their replies being queued, driver I/O on the loop) can progress.
+ */
+void
+virNetServerStop(virNetServer *srv)
+{
+    GHashTableIter iter;
+    gpointer client;
+
+    if (srv->stopping)
+        return;
+    srv->stopping = TRUE;
+    g_ptr_array_set_size(srv->listeners, 0);
+    for (;;) {
+        g_hash_table_iter_init(&iter, srv->clients);
+        if (!g_hash_table_iter_next(&iter, &client, NULL))
+            break;
+        virNetServerClientClose(client, _("virtd is shutting down"));
+    }
+    while (srv->jobs > 0)
+        g_main_context_iteration(NULL, TRUE);
+}
+
+void
+virNetServerFree(virNetServer *srv)
+{
+    if (!srv)
+        return;
+    virNetServerStop(srv);
+    if (srv->pool)
+        g_thread_pool_free(srv->pool, FALSE, TRUE);
+    g_hash_table_unref(srv->clients);
+    g_ptr_array_unref(srv->listeners);
+    g_free(srv);
+}
