@@ -425,6 +425,7 @@ virHookRunScript(const virHookConfig *cfg, const virHookInvocation *inv, const c
     g_auto(virCommandResult) res = {0};
     g_autoptr(GError) spawn_err = NULL;
     g_autofree char *argv_str = NULL;
+    gboolean waited;
     g_autofree char *what = NULL;
     g_autofree char *errtext = NULL;
     gboolean filter = virHookOpIsFilter(inv->driver, inv->op);
@@ -450,8 +451,18 @@ virHookRunScript(const virHookConfig *cfg, const virHookInvocation *inv, const c
 
     argv_str = virCommandArgvToString(cmd);
 
-    if (!virCommandRun(cmd, &res, &spawn_err)) {
+    if (!virCommandStart(cmd, &spawn_err)) {
         g_info("hook ran: %s: could not start: %s", argv_str, spawn_err->message);
+        g_set_error(error, VIR_HOOK_ERROR, VIR_HOOK_ERROR_FAILED, _("hook script '%s' failed: %s"),
+                    path, spawn_err->message);
+        return FALSE;
+    }
+    if (inv->ctx && inv->ctx->on_spawn)
+        inv->ctx->on_spawn(virCommandGetPid(cmd), inv->ctx->opaque);
+    waited = virCommandWait(cmd, &res, &spawn_err);
+    if (inv->ctx && inv->ctx->on_spawn)
+        inv->ctx->on_spawn(0, inv->ctx->opaque);
+    if (!waited) {
         g_set_error(error, VIR_HOOK_ERROR, VIR_HOOK_ERROR_FAILED, _("hook script '%s' failed: %s"),
                     path, spawn_err->message);
         return FALSE;

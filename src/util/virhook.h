@@ -95,6 +95,11 @@ typedef struct {
     int id;                 /* domain id, > 0 when running */
     pid_t pid;              /* qemu / container init pid, > 0 when known */
     gboolean reconnect;     /* re-notification after a virtd restart */
+    /* called with each script's pid (= its process group) once it runs,
+     * and with 0 when it is over: lets a driver recognise calls made from
+     * inside its own hook */
+    void (*on_spawn)(pid_t pgid, gpointer opaque);
+    gpointer opaque;
 } virHookContext;
 
 /* Configuration, immutable once published with virHookSetConfig(). */
