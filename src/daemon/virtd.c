@@ -199,6 +199,8 @@ virtdRun(virtdDaemon *d)
         return 1;
     }
 
+    virtdDriversReconnect();
+
     if (!virtdWritePidfile(d, &err)) {
         g_printerr("virtd: %s\n", err->message);
         g_clear_pointer(&d->server, remoteServerStop);

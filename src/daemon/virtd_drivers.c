@@ -19,8 +19,20 @@
 gboolean
 virtdDriversInit(const virtdConfig *cfg, GError **error)
 {
-    return qemuDriverInit(cfg->conf_dir, error) && lxcDriverInit(cfg->conf_dir, error) &&
+    return qemuDriverInit(cfg, error) && lxcDriverInit(cfg->conf_dir, error) &&
            networkDriverInit(cfg->conf_dir, error);
+}
+
+/**
+ * virtdDriversReconnect:
+ *
+ * Once the RPC sockets listen (so reconnect hooks may call virsh): takes
+ * back the guests a previous virtd left running, then autostarts.
+ */
+void
+virtdDriversReconnect(void)
+{
+    qemuDriverReconnect();
 }
 
 void

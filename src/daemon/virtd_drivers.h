@@ -8,4 +8,5 @@
 #include "virtd_conf.h"
 
 gboolean virtdDriversInit(const virtdConfig *cfg, GError **error);
+void virtdDriversReconnect(void);
 void virtdDriversShutdown(void);

@@ -6,6 +6,7 @@
 #include "virdomaindriver.h"
 
 #include <glib/gi18n.h>
+#include <stdio.h>
 #include <string.h>
 
 #define DEFINE_FLAGS VIR_DOMAIN_DEFINE_VALIDATE
@@ -16,6 +17,8 @@
     (VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_UPDATE_CPU |             \
      VIR_DOMAIN_XML_MIGRATABLE)
 #define LIST_FLAGS 0xffff
+/* how long a state-changing call waits for another one to finish */
+#define JOB_WAIT_SECONDS 60
 
 static void
 virDomainObjClear(gpointer data)
@@ -24,6 +27,9 @@ virDomainObjClear(gpointer data)
 
     g_clear_pointer(&obj->def, virDomainDefFree);
     g_clear_pointer(&obj->newDef, virDomainDefFree);
+    if (obj->priv && obj->priv_free)
+        obj->priv_free(obj->priv);
+    g_cond_clear(&obj->job_cond);
     g_mutex_clear(&obj->lock);
 }
 
@@ -33,6 +39,7 @@ virDomainObjNew(virDomainDef *def)
     virDomainObj *obj = g_atomic_rc_box_new0(virDomainObj);
 
     g_mutex_init(&obj->lock);
+    g_cond_init(&obj->job_cond);
     obj->def = def;
     obj->id = -1;
     obj->state = VIR_DOMAIN_SHUTOFF;
@@ -543,4 +550,123 @@ virDomainDriverSetAutostart(virDomainDriverState *st, const virDomainHandle *dom
     }
     virDomainDriverObjUnref(st, obj);
     return ok;
+}
+
+/* The process group of @pid, from /proc; 0 if unknown. */
+static pid_t
+virDomainCallerPgid(pid_t pid)
+{
+    g_autofree char *path = NULL;
+    g_autofree char *stat = NULL;
+    const char *p;
+    char state;
+    int ppid, pgrp;
+
+    if (pid <= 0)
+        return 0;
+    path = g_strdup_printf("/proc/%d/stat", (int)pid);
+    if (!g_file_get_contents(path, &stat, NULL, NULL) || !(p = strrchr(stat, ')')) ||
+        sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) != 3)
+        return 0;
+    return pgrp;
+}
+
+/**
+ * virDomainObjBeginJob:
+ * @caller: who asks (NULL for virtd itself)
+ * @job: the operation's name, for messages
+ *
+ * Takes the domain's job.  A call coming from the hook script that the
+ * current job is running (the caller is in the hook's process group) is
+ * refused at once: waiting would deadlock.  Other callers wait, bounded.
+ */
+gboolean
+virDomainObjBeginJob(virDomainObj *obj, virCaller *caller, const char *job, GError **error)
+{
+    pid_t pgid = caller ? virDomainCallerPgid(caller->pid) : 0;
+    gint64 deadline = g_get_monotonic_time() + JOB_WAIT_SECONDS * G_USEC_PER_SEC;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+
+    while (obj->job) {
+        if (pgid > 0 && pgid == obj->job_hook_pgid) {
+            virErrorSet(error, VIR_ERR_OPERATION_INVALID,
+                        _("operation in progress: domain '%s' is in its '%s' operation, whose "
+                          "hook script is making this call"),
+                        obj->def->name, obj->job);
+            return FALSE;
+        }
+        if (!g_cond_wait_until(&obj->job_cond, &obj->lock, deadline)) {
+            virErrorSet(error, VIR_ERR_OPERATION_TIMEOUT,
+                        _("timed out after %d s waiting for the '%s' operation on domain '%s' "
+                          "to finish"),
+                        JOB_WAIT_SECONDS, obj->job, obj->def->name);
+            return FALSE;
+        }
+    }
+    obj->job = job;
+    obj->job_hook_pgid = 0;
+    return TRUE;
+}
+
+void
+virDomainObjEndJob(virDomainObj *obj)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+
+    obj->job = NULL;
+    obj->job_hook_pgid = 0;
+    g_cond_broadcast(&obj->job_cond);
+}
+
+/* virHookContext.on_spawn: the hook script now running for the job. */
+void
+virDomainObjSetHookPgid(pid_t pgid, gpointer opaque)
+{
+    virDomainObj *obj = opaque;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+
+    obj->job_hook_pgid = pgid;
+}
+
+/**
+ * virDomainDriverAddTransient:
+ *
+ * Adds a domain that has no persistent definition (createXML).
+ *
+ * Returns: (transfer full): the new object, or NULL on a name/uuid clash.
+ */
+virDomainObj *
+virDomainDriverAddTransient(virDomainDriverState *st, virDomainDef *def, GError **error)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&st->define_lock);
+    virDomainObj *obj;
+
+    if (!virDomainDriverCheckType(st, def, error) ||
+        !virObjectTableCheckClash(st->doms, def->name, def->uuid, "domain", VIR_ERR_DOM_EXIST,
+                                  error)) {
+        virDomainDefFree(def);
+        return NULL;
+    }
+    obj = virDomainObjNew(def);
+    obj->persistent = FALSE;
+    virObjectTableAdd(st->doms, def->name, def->uuid, obj);
+    return obj;
+}
+
+/* After a stop: a transient domain disappears. */
+void
+virDomainDriverRemoveIfTransient(virDomainDriverState *st, virDomainObj *obj)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&st->define_lock);
+    g_autofree char *name = NULL;
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    gboolean remove;
+
+    g_mutex_lock(&obj->lock);
+    remove = !obj->persistent && obj->id == -1;
+    name = g_strdup(obj->def->name);
+    memcpy(uuid, obj->def->uuid, VIR_UUID_BUFLEN);
+    g_mutex_unlock(&obj->lock);
+    if (remove)
+        virObjectTableRemove(st->doms, name, uuid);
 }

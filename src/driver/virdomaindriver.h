@@ -23,6 +23,15 @@ typedef struct {
     int reason;
     gboolean persistent;
     gboolean autostart;
+
+    /* The job: at most one state-changing operation at a time.  Held
+     * across hooks and waits, unlike @lock. */
+    GCond job_cond;
+    const char *job;         /* the operation holding it, NULL if none */
+    pid_t job_hook_pgid;     /* process group of the hook script it runs now */
+
+    gpointer priv;           /* the driver's run-time data */
+    GDestroyNotify priv_free;
 } virDomainObj;
 
 typedef struct {
@@ -43,6 +52,14 @@ virDomainObj *virDomainDriverFindObj(virDomainDriverState *st, const virDomainHa
                                      GError **error);
 void virDomainDriverObjUnref(virDomainDriverState *st, virDomainObj *obj);
 void virDomainObjFillHandle(virDomainObj *obj, virDomainHandle *out);
+
+gboolean virDomainObjBeginJob(virDomainObj *obj, virCaller *caller, const char *job,
+                              GError **error);
+void virDomainObjEndJob(virDomainObj *obj);
+void virDomainObjSetHookPgid(pid_t pgid, gpointer opaque);
+virDomainObj *virDomainDriverAddTransient(virDomainDriverState *st, virDomainDef *def,
+                                          GError **error);
+void virDomainDriverRemoveIfTransient(virDomainDriverState *st, virDomainObj *obj);
 
 gboolean virDomainDriverLookupByName(virDomainDriverState *st, const char *name,
                                      virDomainHandle *out, GError **error);

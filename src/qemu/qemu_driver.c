@@ -1,18 +1,161 @@
 /*
  * qemu_driver.c: the QEMU driver's API entry points
  *
- * Definitions of <domain type='qemu'> and <domain type='kvm'>, stored in
- * <conf_dir>/qemu/.  Running guests comes with qemu_process.c.
+ * Definitions of <domain type='qemu'> and <domain type='kvm'> (stored in
+ * <conf_dir>/qemu/) come from the shared domain driver; running them is
+ * qemu_process.c.  Every state-changing entry point takes the domain's job.
  */
 #define G_LOG_DOMAIN "virtd.qemu"
 
 #include "qemu_driver.h"
 
-#include "virdomaindriver.h"
+#include <glib/gi18n.h>
 
-static virDomainDriverState qemuState;
+#include "qemu_process.h"
 
-VIR_DOMAIN_DRIVER_DEFINE_ENTRY_POINTS(qemuDomain, &qemuState)
+/* libvirt's flag values */
+#define START_FLAGS (1 << 3)            /* FORCE_BOOT: nothing to skip here */
+#define SHUTDOWN_FLAGS (1 << 0)         /* ACPI_POWER_BTN */
+#define REBOOT_FLAGS (1 << 0)           /* ACPI_POWER_BTN */
+#define DESTROY_GRACEFUL (1 << 0)
+#define DESTROY_FLAGS (DESTROY_GRACEFUL | (1 << 1)) /* REMOVE_LOGS: logs are kept */
+
+static qemuDriver qemuDrv;
+
+VIR_DOMAIN_DRIVER_DEFINE_ENTRY_POINTS(qemuDomain, &qemuDrv.dom)
+
+typedef gboolean (*qemuJobFunc)(qemuDriver *drv, virDomainObj *obj, unsigned int flags,
+                                GError **error);
+
+/* Finds the domain and runs @fn with its job held. */
+static gboolean
+qemuDomainWithJob(virCaller *c, const virDomainHandle *dom, const char *job, qemuJobFunc fn,
+                  unsigned int flags, GError **error)
+{
+    virDomainObj *obj = virDomainDriverFindObj(&qemuDrv.dom, dom, error);
+    gboolean ok = FALSE;
+
+    if (!obj)
+        return FALSE;
+    if (virDomainObjBeginJob(obj, c, job, error)) {
+        ok = fn(&qemuDrv, obj, flags, error);
+        virDomainObjEndJob(obj);
+    }
+    virDomainDriverObjUnref(&qemuDrv.dom, obj);
+    return ok;
+}
+
+static gboolean
+qemuJobStart(qemuDriver *drv, virDomainObj *obj, unsigned int flags, GError **error)
+{
+    return qemuProcessStart(drv, obj, error);
+}
+
+static gboolean
+qemuJobDestroy(qemuDriver *drv, virDomainObj *obj, unsigned int flags, GError **error)
+{
+    return qemuProcessDestroy(drv, obj, (flags & DESTROY_GRACEFUL) != 0, error);
+}
+
+static gboolean
+qemuJobShutdown(qemuDriver *drv, virDomainObj *obj, unsigned int flags, GError **error)
+{
+    return qemuProcessPowerdown(drv, obj, error);
+}
+
+static gboolean
+qemuJobReboot(qemuDriver *drv, virDomainObj *obj, unsigned int flags, GError **error)
+{
+    return qemuProcessReboot(drv, obj, error);
+}
+
+static gboolean
+qemuJobReset(qemuDriver *drv, virDomainObj *obj, unsigned int flags, GError **error)
+{
+    return qemuProcessReset(drv, obj, error);
+}
+
+static gboolean
+qemuJobSuspend(qemuDriver *drv, virDomainObj *obj, unsigned int flags, GError **error)
+{
+    return qemuProcessSuspend(drv, obj, error);
+}
+
+static gboolean
+qemuJobResume(qemuDriver *drv, virDomainObj *obj, unsigned int flags, GError **error)
+{
+    return qemuProcessResume(drv, obj, error);
+}
+
+static gboolean
+qemuDomainCreate(virCaller *c, const virDomainHandle *dom, unsigned int flags, GError **error)
+{
+    return virDriverCheckFlags(flags, START_FLAGS, "virDomainCreateWithFlags", error) &&
+           qemuDomainWithJob(c, dom, "start", qemuJobStart, flags, error);
+}
+
+static gboolean
+qemuDomainDestroy(virCaller *c, const virDomainHandle *dom, unsigned int flags, GError **error)
+{
+    return virDriverCheckFlags(flags, DESTROY_FLAGS, "virDomainDestroyFlags", error) &&
+           qemuDomainWithJob(c, dom, "destroy", qemuJobDestroy, flags, error);
+}
+
+static gboolean
+qemuDomainShutdown(virCaller *c, const virDomainHandle *dom, unsigned int flags, GError **error)
+{
+    return virDriverCheckFlags(flags, SHUTDOWN_FLAGS, "virDomainShutdownFlags", error) &&
+           qemuDomainWithJob(c, dom, "shutdown", qemuJobShutdown, flags, error);
+}
+
+static gboolean
+qemuDomainReboot(virCaller *c, const virDomainHandle *dom, unsigned int flags, GError **error)
+{
+    return virDriverCheckFlags(flags, REBOOT_FLAGS, "virDomainReboot", error) &&
+           qemuDomainWithJob(c, dom, "reboot", qemuJobReboot, flags, error);
+}
+
+static gboolean
+qemuDomainReset(virCaller *c, const virDomainHandle *dom, unsigned int flags, GError **error)
+{
+    return virDriverCheckFlags(flags, 0, "virDomainReset", error) &&
+           qemuDomainWithJob(c, dom, "reset", qemuJobReset, flags, error);
+}
+
+static gboolean
+qemuDomainSuspend(virCaller *c, const virDomainHandle *dom, GError **error)
+{
+    return qemuDomainWithJob(c, dom, "suspend", qemuJobSuspend, 0, error);
+}
+
+static gboolean
+qemuDomainResume(virCaller *c, const virDomainHandle *dom, GError **error)
+{
+    return qemuDomainWithJob(c, dom, "resume", qemuJobResume, 0, error);
+}
+
+/* A transient domain: it exists only while it runs. */
+static gboolean
+qemuDomainCreateXML(virCaller *c, const char *xml, unsigned int flags, virDomainHandle *out,
+                    GError **error)
+{
+    virDomainDef *def;
+    virDomainObj *obj;
+    gboolean ok = FALSE;
+
+    if (!virDriverCheckFlags(flags, 0, "virDomainCreateXML", error) ||
+        !(def = virDomainDefParseString(xml, 0, error)) ||
+        !(obj = virDomainDriverAddTransient(&qemuDrv.dom, def, error)))
+        return FALSE;
+    if (virDomainObjBeginJob(obj, c, "start", error)) {
+        if ((ok = qemuProcessStart(&qemuDrv, obj, error)))
+            virDomainObjFillHandle(obj, out);
+        virDomainObjEndJob(obj);
+    }
+    virDomainDriverRemoveIfTransient(&qemuDrv.dom, obj);
+    virDomainDriverObjUnref(&qemuDrv.dom, obj);
+    return ok;
+}
 
 static const virHypervisorDriver qemuHypervisorDriver = {
     .name = "QEMU",
@@ -20,25 +163,62 @@ static const virHypervisorDriver qemuHypervisorDriver = {
     .default_uri = "qemu:///system",
     .error_domain = VIR_FROM_QEMU,
     VIR_DOMAIN_DRIVER_ENTRY_POINTS(qemuDomain),
+    .domainCreate = qemuDomainCreate,
+    .domainCreateXML = qemuDomainCreateXML,
+    .domainShutdown = qemuDomainShutdown,
+    .domainDestroy = qemuDomainDestroy,
+    .domainReboot = qemuDomainReboot,
+    .domainReset = qemuDomainReset,
+    .domainSuspend = qemuDomainSuspend,
+    .domainResume = qemuDomainResume,
 };
 
 static const virDomainVirtType qemuVirtTypes[] = {VIR_DOMAIN_VIRT_QEMU, VIR_DOMAIN_VIRT_KVM};
 
 gboolean
-qemuDriverInit(const char *conf_dir, GError **error)
+qemuDriverInit(const virtdConfig *cfg, GError **error)
 {
-    qemuState.table = &qemuHypervisorDriver;
-    qemuState.dirname = "qemu";
-    qemuState.virt_types = qemuVirtTypes;
-    qemuState.n_virt_types = G_N_ELEMENTS(qemuVirtTypes);
-    if (!virDomainDriverStateInit(&qemuState, conf_dir, error))
+    qemuDrv.dom.table = &qemuHypervisorDriver;
+    qemuDrv.dom.dirname = "qemu";
+    qemuDrv.dom.virt_types = qemuVirtTypes;
+    qemuDrv.dom.n_virt_types = G_N_ELEMENTS(qemuVirtTypes);
+    if (!virDomainDriverStateInit(&qemuDrv.dom, cfg->conf_dir, error) ||
+        !qemuProcessInit(&qemuDrv, cfg, error))
         return FALSE;
     virDriverRegisterHypervisor(&qemuHypervisorDriver);
     return TRUE;
 }
 
+static void
+qemuDriverAutostart(void)
+{
+    g_autoptr(GPtrArray) objs = virObjectTableList(qemuDrv.dom.doms);
+
+    for (guint i = 0; i < objs->len; i++) {
+        virDomainObj *obj = g_ptr_array_index(objs, i);
+        g_autoptr(GError) err = NULL;
+
+        if (obj->autostart && obj->id == -1 &&
+            virDomainObjBeginJob(obj, NULL, "autostart", &err)) {
+            if (obj->id == -1 && !qemuProcessStart(&qemuDrv, obj, &err))
+                g_warning(_("cannot autostart domain '%s': %s"), obj->def->name, err->message);
+            virDomainObjEndJob(obj);
+        }
+        virDomainDriverObjUnref(&qemuDrv.dom, obj);
+    }
+}
+
+/* Once the RPC sockets listen: guests left running, then autostart. */
+void
+qemuDriverReconnect(void)
+{
+    qemuProcessReconnectAll(&qemuDrv);
+    qemuDriverAutostart();
+}
+
 void
 qemuDriverShutdown(void)
 {
-    virDomainDriverStateClear(&qemuState);
+    qemuProcessShutdown(&qemuDrv);
+    virDomainDriverStateClear(&qemuDrv.dom);
 }

@@ -5,5 +5,8 @@
 
 #include <glib.h>
 
-gboolean qemuDriverInit(const char *conf_dir, GError **error);
+#include "virtd_conf.h"
+
+gboolean qemuDriverInit(const virtdConfig *cfg, GError **error);
+void qemuDriverReconnect(void);
 void qemuDriverShutdown(void);

@@ -1,0 +1,1012 @@
+/*
+ * qemu_process.c: starting, stopping and reconnecting to qemu processes
+ *
+ * qemu runs in its own session, so it survives virtd.  It is started with
+ * -S and -no-shutdown: virtd connects QMP, then lets the vCPUs run, and
+ * decides itself what a guest power-off, panic or crash means.  What qemu
+ * reports on the main loop (QMP events, the pidfd becoming readable) is
+ * turned into work for a small thread pool, which takes the domain's job
+ * like any API call, so hooks never run on the main loop.
+ */
+#define G_LOG_DOMAIN "virtd.qemu"
+
+#include "qemu_process.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "qemu_command.h"
+#include "vircommand.h"
+#include "virfile.h"
+#include "virhook.h"
+
+#ifndef P_PIDFD
+# define P_PIDFD 3
+#endif
+
+#define QEMU_DEFAULT_EMULATOR "/usr/bin/qemu-system-x86_64"
+#define QEMU_MONITOR_OPEN_MS 30000
+#define QEMU_MONITOR_RECONNECT_MS 5000
+#define QEMU_COMMAND_MS 30000
+#define QEMU_KILL_GRACE_MS 10000
+#define QEMU_EVENT_THREADS 4
+
+typedef struct _qemuMonitorCtx qemuMonitorCtx;
+static void qemuMonitorCtxFree(qemuMonitorCtx *mc);
+
+/* Run-time data of a running domain (virDomainObj.priv). */
+typedef struct {
+    pid_t pid;
+    int pidfd;
+    guint pidfd_watch;
+    qemuMonitor *mon;
+    qemuMonitorCtx *mon_ctx; /* the monitor callbacks' data, freed after it closes */
+    char *monitor_path;
+    guint gen;               /* bumped at every start: stale events are dropped */
+    gboolean fake_reboot;    /* virsh reboot: reset instead of stopping */
+    gboolean shutdown_seen;  /* qemu reported SHUTDOWN */
+    gboolean shutdown_guest; /* ...initiated by the guest */
+    gboolean shutdown_reset; /* ...because the guest rebooted under -no-reboot */
+    gboolean watchdog_seen;
+    gboolean stopping;
+} qemuDomainPriv;
+
+typedef enum {
+    QEMU_EVENT_SHUTDOWN,     /* SHUTDOWN: the guest powered off (or qemu was asked to) */
+    QEMU_EVENT_PANIC,        /* GUEST_PANICKED */
+    QEMU_EVENT_EOF,          /* the process or the monitor went away */
+    QEMU_EVENT_LAST
+} qemuEventKind;
+
+typedef struct {
+    qemuDriver *drv;
+    virDomainObj *obj;       /* a reference */
+    guint gen;
+    qemuEventKind kind;
+} qemuEventTask;
+
+typedef struct {
+    const char *reason;      /* hook vocabulary: shutdown, destroyed, crashed... */
+    const char *detail;      /* guest, host, panicked, watchdog, signal, reboot */
+    int state_reason;        /* virDomainShutoffReason */
+    int event_detail;        /* virDomainEventStoppedDetail */
+} qemuStopReason;
+
+enum {
+    STOPPED_SHUTDOWN = 0,
+    STOPPED_DESTROYED = 1,
+    STOPPED_CRASHED = 2,
+    STOPPED_FAILED = 5,
+};
+
+static const qemuStopReason stopGuestShutdown = {"shutdown", "guest", VIR_DOMAIN_SHUTOFF_SHUTDOWN,
+                                                 STOPPED_SHUTDOWN};
+static const qemuStopReason stopHostShutdown = {"shutdown", "host", VIR_DOMAIN_SHUTOFF_SHUTDOWN,
+                                                STOPPED_SHUTDOWN};
+static const qemuStopReason stopReboot = {"shutdown", "reboot", VIR_DOMAIN_SHUTOFF_SHUTDOWN,
+                                          STOPPED_SHUTDOWN};
+static const qemuStopReason stopDestroyed = {"destroyed", "host", VIR_DOMAIN_SHUTOFF_DESTROYED,
+                                             STOPPED_DESTROYED};
+static const qemuStopReason stopPanicked = {"crashed", "panicked", VIR_DOMAIN_SHUTOFF_CRASHED,
+                                            STOPPED_CRASHED};
+static const qemuStopReason stopWatchdog = {"crashed", "watchdog", VIR_DOMAIN_SHUTOFF_CRASHED,
+                                            STOPPED_CRASHED};
+static const qemuStopReason stopSignal = {"crashed", "signal", VIR_DOMAIN_SHUTOFF_CRASHED,
+                                          STOPPED_CRASHED};
+static const qemuStopReason stopFailed = {"failed", NULL, VIR_DOMAIN_SHUTOFF_FAILED,
+                                          STOPPED_FAILED};
+static const qemuStopReason stopDaemon = {"daemon", NULL, VIR_DOMAIN_SHUTOFF_DAEMON,
+                                          STOPPED_FAILED};
+static const qemuStopReason stopUnknown = {"unknown", NULL, VIR_DOMAIN_SHUTOFF_UNKNOWN,
+                                           STOPPED_FAILED};
+
+static void qemuProcessEventPush(qemuDriver *drv, virDomainObj *obj, guint gen,
+                                 qemuEventKind kind);
+
+/* Stops listening to qemu: the pidfd watch and the monitor. */
+static void
+qemuDomainPrivDetach(qemuDomainPriv *priv)
+{
+    if (priv->pidfd_watch)
+        g_source_remove(priv->pidfd_watch);
+    priv->pidfd_watch = 0;
+    if (priv->mon)
+        qemuMonitorClose(priv->mon);
+    priv->mon = NULL;
+    g_clear_pointer(&priv->mon_ctx, qemuMonitorCtxFree);
+}
+
+static void
+qemuDomainPrivFree(gpointer data)
+{
+    qemuDomainPriv *priv = data;
+
+    qemuDomainPrivDetach(priv);
+    if (priv->pidfd >= 0)
+        close(priv->pidfd);
+    g_free(priv->monitor_path);
+    g_free(priv);
+}
+
+static qemuDomainPriv *
+qemuDomainGetPriv(virDomainObj *obj)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+
+    if (!obj->priv) {
+        qemuDomainPriv *priv = g_new0(qemuDomainPriv, 1);
+        priv->pidfd = -1;
+        obj->priv = priv;
+        obj->priv_free = qemuDomainPrivFree;
+    }
+    return obj->priv;
+}
+
+static void
+qemuDomainSetState(virDomainObj *obj, int state, int reason)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+
+    obj->state = state;
+    obj->reason = reason;
+}
+
+static void
+qemuDomainEmit(qemuDriver *drv, virDomainObj *obj, int event, int detail)
+{
+    g_auto(virDomainHandle) h = {0};
+
+    virDomainObjFillHandle(obj, &h);
+    virDriverEmitDomainEvent(drv->dom.table, &h, event, detail);
+}
+
+/* ------------------------------------------------------------------ */
+/* Hooks                                                               */
+
+static gboolean
+qemuProcessHook(virDomainObj *obj, virHookQemuOp op, virHookSubop subop, const char *extra,
+                const qemuStopReason *why, GError **error)
+{
+    qemuDomainPriv *priv = qemuDomainGetPriv(obj);
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    g_autofree char *xml = NULL;
+    g_autofree char *name = NULL;
+    virHookContext ctx = {0};
+
+    g_mutex_lock(&obj->lock);
+    virUUIDFormat(obj->def->uuid, uuid);
+    xml = virDomainDefFormat(obj->def, obj->id, 0);
+    name = g_strdup(obj->def->name);
+    ctx.id = obj->id;
+    g_mutex_unlock(&obj->lock);
+
+    ctx.uuid = uuid;
+    ctx.pid = priv->pid;
+    ctx.reason = why ? why->reason : NULL;
+    ctx.detail = why ? why->detail : NULL;
+    ctx.reconnect = op == VIR_HOOK_QEMU_OP_RECONNECT;
+    ctx.on_spawn = virDomainObjSetHookPgid;
+    ctx.opaque = obj;
+    return virHookCall(VIR_HOOK_DRIVER_QEMU, name, op, subop, extra, &ctx, xml, NULL, error);
+}
+
+/* Hooks whose failure is only logged. */
+static void
+qemuProcessHookLogged(virDomainObj *obj, virHookQemuOp op, virHookSubop subop,
+                      const char *extra, const qemuStopReason *why)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!qemuProcessHook(obj, op, subop, extra, why, &err))
+        g_warning(_("qemu '%s' hook failed, ignored: %s"), virHookQemuOpTypeToString(op),
+                  err->message);
+}
+
+/* ------------------------------------------------------------------ */
+/* Status files                                                        */
+
+static char *
+qemuProcessStatusPath(qemuDriver *drv, const char *name, const char *suffix)
+{
+    g_autofree char *file = g_strdup_printf("%s%s", name, suffix);
+
+    return g_build_filename(drv->status_dir, file, NULL);
+}
+
+static void
+qemuProcessSaveStatus(qemuDriver *drv, virDomainObj *obj)
+{
+    qemuDomainPriv *priv = obj->priv;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *text = NULL;
+    g_autofree char *mon = NULL;
+
+    g_mutex_lock(&obj->lock);
+    path = qemuProcessStatusPath(drv, obj->def->name, ".xml");
+    xml = virDomainDefFormat(obj->def, obj->id, 0);
+    mon = g_markup_escape_text(priv->monitor_path, -1);
+    text = g_strdup_printf("<domstatus state='%d' reason='%d' pid='%d' id='%d' monitor='%s'>\n"
+                           "%s</domstatus>\n",
+                           obj->state, obj->reason, (int)priv->pid, obj->id, mon, xml);
+    g_mutex_unlock(&obj->lock);
+    if (!virFileWriteAtomic(path, text, -1, 0600, &err))
+        g_warning(_("cannot save the status of a running domain: %s"), err->message);
+}
+
+static void
+qemuProcessRemoveStatus(qemuDriver *drv, const char *name)
+{
+    g_autofree char *path = qemuProcessStatusPath(drv, name, ".xml");
+    g_autofree char *mon = qemuProcessStatusPath(drv, name, ".monitor");
+
+    g_unlink(path);
+    g_unlink(mon);
+}
+
+/* ------------------------------------------------------------------ */
+/* The process                                                         */
+
+/* Is the process still there (not exited)? */
+static gboolean
+qemuProcessAlive(qemuDomainPriv *priv)
+{
+    struct pollfd pfd = {.fd = priv->pidfd, .events = POLLIN};
+
+    return priv->pidfd >= 0 && poll(&pfd, 1, 0) == 0;
+}
+
+static gboolean
+qemuProcessWaitExit(qemuDomainPriv *priv, guint timeout_ms)
+{
+    struct pollfd pfd = {.fd = priv->pidfd, .events = POLLIN};
+
+    return priv->pidfd < 0 || poll(&pfd, 1, timeout_ms) > 0;
+}
+
+/* SIGTERM, a grace period, SIGKILL (unless @graceful). */
+static gboolean
+qemuProcessKill(qemuDomainPriv *priv, gboolean graceful)
+{
+    if (!qemuProcessAlive(priv))
+        return TRUE;
+    pidfd_send_signal(priv->pidfd, SIGTERM, NULL, 0);
+    if (qemuProcessWaitExit(priv, QEMU_KILL_GRACE_MS))
+        return TRUE;
+    if (graceful)
+        return FALSE;
+    pidfd_send_signal(priv->pidfd, SIGKILL, NULL, 0);
+    return qemuProcessWaitExit(priv, QEMU_KILL_GRACE_MS);
+}
+
+/* Releases what the running process held; the process is gone. */
+static void
+qemuProcessReleaseRuntime(qemuDomainPriv *priv)
+{
+    siginfo_t info;
+
+    qemuDomainPrivDetach(priv);
+    if (priv->pidfd >= 0) {
+        /* our child unless virtd restarted since: reap it if so */
+        waitid(P_PIDFD, priv->pidfd, &info, WEXITED | WNOHANG);
+        close(priv->pidfd);
+    }
+    priv->pidfd = -1;
+    priv->pid = 0;
+    priv->fake_reboot = priv->shutdown_seen = priv->shutdown_guest = FALSE;
+    priv->shutdown_reset = FALSE;
+    priv->watchdog_seen = FALSE;
+}
+
+/* Back to the persistent definition, not running. */
+static void
+qemuProcessMarkStopped(virDomainObj *obj, const qemuStopReason *why)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+
+    obj->id = -1;
+    obj->state = VIR_DOMAIN_SHUTOFF;
+    obj->reason = why->state_reason;
+    if (obj->newDef) {
+        virDomainDefFree(obj->def);
+        obj->def = g_steal_pointer(&obj->newDef);
+    }
+}
+
+/**
+ * qemuProcessStop:
+ *
+ * With the job held: ends the process if needed, runs the stopped hook
+ * (before resources are released) and the release hook (last), drops
+ * the status file, and tells clients.
+ */
+static void
+qemuProcessStop(qemuDriver *drv, virDomainObj *obj, const qemuStopReason *why)
+{
+    qemuDomainPriv *priv = qemuDomainGetPriv(obj);
+    g_autofree char *name = NULL;
+
+    priv->stopping = TRUE;
+    qemuProcessKill(priv, FALSE);
+    qemuProcessReleaseRuntime(priv);
+
+    g_mutex_lock(&obj->lock);
+    name = g_strdup(obj->def->name);
+    obj->id = -1; /* the stopped hook gets the XML without id */
+    g_mutex_unlock(&obj->lock);
+    g_info(_("domain '%s' stopped (%s%s%s)"), name, why->reason, why->detail ? ", " : "",
+           why->detail ? why->detail : "");
+
+    qemuProcessHookLogged(obj, VIR_HOOK_QEMU_OP_STOPPED, VIR_HOOK_SUBOP_END, NULL, why);
+    qemuProcessRemoveStatus(drv, name);
+    qemuProcessMarkStopped(obj, why);
+    qemuProcessHookLogged(obj, VIR_HOOK_QEMU_OP_RELEASE, VIR_HOOK_SUBOP_END, why->reason, why);
+    priv->stopping = FALSE;
+    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_STOPPED, why->event_detail);
+    virDomainDriverRemoveIfTransient(&drv->dom, obj);
+}
+
+/* ------------------------------------------------------------------ */
+/* Events from qemu (main loop) -> tasks (event pool)                  */
+
+struct _qemuMonitorCtx {
+    qemuDriver *drv;
+    virDomainObj *obj;       /* a reference, dropped when the monitor closes */
+    guint gen;
+};
+
+static void
+qemuMonitorCtxFree(qemuMonitorCtx *mc)
+{
+    virDomainDriverObjUnref(&mc->drv->dom, mc->obj);
+    g_free(mc);
+}
+
+static void
+qemuProcessOnEvent(qemuMonitor *mon, const char *name, JsonObject *data, gint64 ts,
+                   gpointer opaque)
+{
+    qemuMonitorCtx *mc = opaque;
+    qemuDomainPriv *priv = mc->obj->priv;
+
+    g_debug("domain event %s", name);
+    if (g_str_equal(name, "SHUTDOWN")) {
+        priv->shutdown_seen = TRUE;
+        priv->shutdown_guest = data && json_object_has_member(data, "guest") &&
+                               json_object_get_boolean_member(data, "guest");
+        priv->shutdown_reset = data && json_object_has_member(data, "reason") &&
+                               g_strcmp0(json_object_get_string_member(data, "reason"),
+                                         "guest-reset") == 0;
+        qemuProcessEventPush(mc->drv, mc->obj, mc->gen, QEMU_EVENT_SHUTDOWN);
+    } else if (g_str_equal(name, "GUEST_PANICKED")) {
+        qemuProcessEventPush(mc->drv, mc->obj, mc->gen, QEMU_EVENT_PANIC);
+    } else if (g_str_equal(name, "WATCHDOG")) {
+        priv->watchdog_seen = TRUE;
+    }
+}
+
+static void
+qemuProcessOnEof(qemuMonitor *mon, gpointer opaque)
+{
+    qemuMonitorCtx *mc = opaque;
+
+    qemuProcessEventPush(mc->drv, mc->obj, mc->gen, QEMU_EVENT_EOF);
+}
+
+static const qemuMonitorCallbacks qemuMonitorCbs = {
+    .event = qemuProcessOnEvent,
+    .eof = qemuProcessOnEof,
+};
+
+static gboolean
+qemuProcessOnExit(gint fd, GIOCondition cond, gpointer opaque)
+{
+    qemuMonitorCtx *mc = opaque;
+    qemuDomainPriv *priv = mc->obj->priv;
+
+    priv->pidfd_watch = 0;
+    qemuProcessEventPush(mc->drv, mc->obj, mc->gen, QEMU_EVENT_EOF);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+qemuProcessEventPush(qemuDriver *drv, virDomainObj *obj, guint gen, qemuEventKind kind)
+{
+    qemuEventTask *task = g_new0(qemuEventTask, 1);
+
+    task->drv = drv;
+    task->obj = g_atomic_rc_box_acquire(obj);
+    task->gen = gen;
+    task->kind = kind;
+    g_thread_pool_push(drv->events, task, NULL);
+}
+
+/* on_poweroff / on_crash: restart = a full stop then a start. */
+static void
+qemuProcessAfterStop(qemuDriver *drv, virDomainObj *obj, virDomainLifecycleAction action)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (action != VIR_DOMAIN_LIFECYCLE_ACTION_RESTART &&
+        action != VIR_DOMAIN_LIFECYCLE_ACTION_RENAME_RESTART &&
+        action != VIR_DOMAIN_LIFECYCLE_ACTION_COREDUMP_RESTART)
+        return;
+    if (!qemuProcessStart(drv, obj, &err))
+        g_warning(_("cannot restart domain '%s': %s"), obj->def->name, err->message);
+}
+
+static void
+qemuProcessHandleShutdown(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *priv)
+{
+    g_autoptr(GError) err = NULL;
+    virDomainLifecycleAction action;
+
+    if (priv->fake_reboot) {
+        priv->fake_reboot = priv->shutdown_seen = FALSE;
+        if (!qemuMonitorSimpleCommand(priv->mon, "system_reset", &err) ||
+            !qemuMonitorSimpleCommand(priv->mon, "cont", &err))
+            g_warning(_("reboot of domain '%s' failed: %s"), obj->def->name, err->message);
+        return;
+    }
+    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_SHUTDOWN, priv->shutdown_guest ? 1 : 2);
+    if (priv->shutdown_reset) {
+        /* on_reboot=destroy: qemu ran with -no-reboot */
+        qemuProcessStop(drv, obj, &stopReboot);
+        return;
+    }
+    action = obj->def->on_poweroff;
+    qemuProcessStop(drv, obj, priv->shutdown_guest ? &stopGuestShutdown : &stopHostShutdown);
+    qemuProcessAfterStop(drv, obj, action);
+}
+
+static void
+qemuProcessHandlePanic(qemuDriver *drv, virDomainObj *obj)
+{
+    virDomainLifecycleAction action = obj->def->on_crash;
+
+    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_CRASHED, 0);
+    if (action == VIR_DOMAIN_LIFECYCLE_ACTION_PRESERVE) {
+        qemuDomainSetState(obj, VIR_DOMAIN_CRASHED, 1 /* panicked */);
+        qemuProcessSaveStatus(drv, obj);
+        return;
+    }
+    qemuProcessStop(drv, obj, &stopPanicked);
+    qemuProcessAfterStop(drv, obj, action);
+}
+
+static void
+qemuProcessHandleEof(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *priv)
+{
+    const qemuStopReason *why = &stopSignal;
+
+    if (priv->shutdown_seen)
+        why = priv->shutdown_guest ? &stopGuestShutdown : &stopHostShutdown;
+    else if (priv->watchdog_seen)
+        why = &stopWatchdog;
+    qemuProcessStop(drv, obj, why);
+}
+
+static void
+qemuProcessEventRun(gpointer data, gpointer user_data)
+{
+    qemuEventTask *task = data;
+    virDomainObj *obj = task->obj;
+    qemuDomainPriv *priv = qemuDomainGetPriv(obj);
+    g_autoptr(GError) err = NULL;
+
+    if (!virDomainObjBeginJob(obj, NULL, "qemu event", &err)) {
+        g_warning(_("qemu event for domain '%s' dropped: %s"), obj->def->name, err->message);
+    } else {
+        if (priv->gen == task->gen && obj->id != -1) {
+            switch (task->kind) {
+            case QEMU_EVENT_SHUTDOWN:
+                qemuProcessHandleShutdown(task->drv, obj, priv);
+                break;
+            case QEMU_EVENT_PANIC:
+                qemuProcessHandlePanic(task->drv, obj);
+                break;
+            case QEMU_EVENT_EOF:
+            case QEMU_EVENT_LAST:
+                qemuProcessHandleEof(task->drv, obj, priv);
+                break;
+            }
+        }
+        virDomainObjEndJob(obj);
+    }
+    virDomainDriverObjUnref(&task->drv->dom, obj);
+    g_free(task);
+}
+
+/* Connects QMP and watches the process, for a start or a reconnect. */
+static gboolean
+qemuProcessAttach(qemuDriver *drv, virDomainObj *obj, guint timeout_ms, GError **error)
+{
+    qemuDomainPriv *priv = obj->priv;
+    qemuMonitorCtx *mc = g_new0(qemuMonitorCtx, 1);
+    qemuMonitorCtx *wc = g_new0(qemuMonitorCtx, 1);
+
+    mc->drv = wc->drv = drv;
+    mc->obj = g_atomic_rc_box_acquire(obj);
+    wc->obj = g_atomic_rc_box_acquire(obj);
+    mc->gen = wc->gen = priv->gen;
+    priv->mon = qemuMonitorOpen(priv->monitor_path, timeout_ms, NULL, &qemuMonitorCbs, mc,
+                                error);
+    if (!priv->mon) {
+        qemuMonitorCtxFree(mc);
+        qemuMonitorCtxFree(wc);
+        return FALSE;
+    }
+    priv->mon_ctx = mc;
+    priv->pidfd_watch = g_unix_fd_add_full(G_PRIORITY_DEFAULT, priv->pidfd, G_IO_IN,
+                                           qemuProcessOnExit, wc,
+                                           (GDestroyNotify)qemuMonitorCtxFree);
+    return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Start                                                               */
+
+/* The live definition: a copy of the persistent one, kept aside. */
+static void
+qemuProcessPrepareDef(qemuDriver *drv, virDomainObj *obj, int id)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+
+    if (obj->persistent && !obj->newDef)
+        obj->newDef = virDomainDefCopy(obj->def);
+    obj->id = id;
+}
+
+static gboolean
+qemuProcessCheckDef(virDomainObj *obj, GError **error)
+{
+    if (obj->def->interfaces->len > 0) {
+        virErrorSet(error, VIR_ERR_CONFIG_UNSUPPORTED,
+                    _("domain '%s' has network interfaces, which virtd's qemu driver cannot "
+                      "start yet"),
+                    obj->def->name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+qemuProcessSpawn(qemuDriver *drv, virDomainObj *obj, GError **error)
+{
+    qemuDomainPriv *priv = obj->priv;
+    qemuCommandRuntime rt = {.emulator = drv->emulator, .monitor_path = priv->monitor_path};
+    g_autofree char *log_path = NULL;
+    g_auto(GStrv) argv = NULL;
+    g_autoptr(virCommand) cmd = NULL;
+    g_autoptr(GError) err = NULL;
+    int logfd;
+
+    g_mutex_lock(&obj->lock);
+    argv = qemuBuildCommandLine(obj->def, &rt, error);
+    log_path = g_strdup_printf("%s/%s.log", drv->log_dir, obj->def->name);
+    g_mutex_unlock(&obj->lock);
+    if (!argv)
+        return FALSE;
+    if (!virFileMakeDir(drv->log_dir, 0700, &err) ||
+        (logfd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+        virErrorSet(error, VIR_ERR_OPERATION_FAILED, _("cannot open the log file '%s': %s"),
+                    log_path, err ? err->message : g_strerror(errno));
+        return FALSE;
+    }
+    g_unlink(priv->monitor_path);
+    cmd = virCommandNewArgv((const char *const *)argv);
+    virCommandAddEnvPair(cmd, "LC_ALL", "C");
+    virCommandAddEnvPass(cmd, "PATH");
+    virCommandSetOutputFD(cmd, logfd);
+    virCommandSetErrorFD(cmd, logfd);
+    virCommandSetNewSession(cmd, TRUE);
+    if (!virCommandStart(cmd, &err)) {
+        close(logfd);
+        virErrorSet(error, VIR_ERR_OPERATION_FAILED, _("cannot start qemu: %s"), err->message);
+        return FALSE;
+    }
+    close(logfd);
+    priv->pid = virCommandGetPid(cmd);
+    priv->pidfd = virCommandStealPidfd(cmd);
+    return TRUE;
+}
+
+/* After spawn: QMP, vCPUs running, status saved. */
+static gboolean
+qemuProcessLaunch(qemuDriver *drv, virDomainObj *obj, GError **error)
+{
+    qemuDomainPriv *priv = obj->priv;
+
+    if (!qemuProcessSpawn(drv, obj, error) ||
+        !qemuProcessAttach(drv, obj, QEMU_MONITOR_OPEN_MS, error) ||
+        !qemuMonitorSimpleCommand(priv->mon, "cont", error))
+        return FALSE;
+    qemuDomainSetState(obj, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
+    qemuProcessSaveStatus(drv, obj);
+    return TRUE;
+}
+
+/**
+ * qemuProcessStart:
+ *
+ * With the job held: prepare hook, start hook, qemu, started hook.  A
+ * failure anywhere runs stopped + release (reason failed) and returns the
+ * error (a hook's includes its stderr).
+ */
+gboolean
+qemuProcessStart(qemuDriver *drv, virDomainObj *obj, GError **error)
+{
+    qemuDomainPriv *priv = qemuDomainGetPriv(obj);
+    g_autofree char *name = NULL;
+
+    if (obj->id != -1) {
+        virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("domain '%s' is already running"),
+                    obj->def->name);
+        return FALSE;
+    }
+    if (!qemuProcessCheckDef(obj, error))
+        return FALSE;
+    name = g_strdup(obj->def->name);
+    priv->gen++;
+    g_free(priv->monitor_path);
+    priv->monitor_path = qemuProcessStatusPath(drv, name, ".monitor");
+    qemuProcessPrepareDef(drv, obj, g_atomic_int_add(&drv->next_id, 1));
+
+    if (!qemuProcessHook(obj, VIR_HOOK_QEMU_OP_PREPARE, VIR_HOOK_SUBOP_BEGIN, NULL, NULL,
+                         error) ||
+        !qemuProcessHook(obj, VIR_HOOK_QEMU_OP_START, VIR_HOOK_SUBOP_BEGIN, NULL, NULL,
+                         error) ||
+        !qemuProcessLaunch(drv, obj, error))
+        goto failed;
+    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_STARTED, 0);
+    if (!qemuProcessHook(obj, VIR_HOOK_QEMU_OP_STARTED, VIR_HOOK_SUBOP_BEGIN, NULL, NULL,
+                         error))
+        goto failed;
+    g_info(_("domain '%s' started (id %d, pid %d)"), name, obj->id, (int)priv->pid);
+    return TRUE;
+
+ failed:
+    g_warning(_("cannot start domain '%s': %s"), name, (*error)->message);
+    qemuProcessStop(drv, obj, &stopFailed);
+    return FALSE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Operations on a running domain (job held)                           */
+
+static gboolean
+qemuProcessCheckRunning(virDomainObj *obj, GError **error)
+{
+    qemuDomainPriv *priv = obj->priv;
+
+    if (obj->id == -1 || !priv || !priv->mon) {
+        virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("domain '%s' is not running"),
+                    obj->def->name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+qemuProcessDestroy(qemuDriver *drv, virDomainObj *obj, gboolean graceful, GError **error)
+{
+    qemuDomainPriv *priv = obj->priv;
+
+    if (!qemuProcessCheckRunning(obj, error))
+        return FALSE;
+    if (graceful && !qemuProcessKill(priv, TRUE)) {
+        virErrorSet(error, VIR_ERR_OPERATION_FAILED,
+                    _("domain '%s' did not stop within %d s of SIGTERM"), obj->def->name,
+                    QEMU_KILL_GRACE_MS / 1000);
+        return FALSE;
+    }
+    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_SHUTDOWN, 2);
+    qemuProcessStop(drv, obj, &stopDestroyed);
+    return TRUE;
+}
+
+/* ACPI power button: the guest may ignore it. */
+gboolean
+qemuProcessPowerdown(qemuDriver *drv, virDomainObj *obj, GError **error)
+{
+    qemuDomainPriv *priv = obj->priv;
+
+    return qemuProcessCheckRunning(obj, error) &&
+           qemuMonitorSimpleCommand(priv->mon, "system_powerdown", error);
+}
+
+/* libvirt's "fake reboot": power button, then reset instead of a stop. */
+gboolean
+qemuProcessReboot(qemuDriver *drv, virDomainObj *obj, GError **error)
+{
+    qemuDomainPriv *priv = obj->priv;
+
+    if (!qemuProcessCheckRunning(obj, error))
+        return FALSE;
+    priv->fake_reboot = TRUE;
+    if (!qemuMonitorSimpleCommand(priv->mon, "system_powerdown", error)) {
+        priv->fake_reboot = FALSE;
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+qemuProcessReset(qemuDriver *drv, virDomainObj *obj, GError **error)
+{
+    qemuDomainPriv *priv = obj->priv;
+
+    return qemuProcessCheckRunning(obj, error) &&
+           qemuMonitorSimpleCommand(priv->mon, "system_reset", error);
+}
+
+gboolean
+qemuProcessSuspend(qemuDriver *drv, virDomainObj *obj, GError **error)
+{
+    qemuDomainPriv *priv = obj->priv;
+
+    if (!qemuProcessCheckRunning(obj, error) ||
+        !qemuMonitorSimpleCommand(priv->mon, "stop", error))
+        return FALSE;
+    qemuDomainSetState(obj, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER);
+    qemuProcessSaveStatus(drv, obj);
+    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_SUSPENDED, 0);
+    return TRUE;
+}
+
+gboolean
+qemuProcessResume(qemuDriver *drv, virDomainObj *obj, GError **error)
+{
+    qemuDomainPriv *priv = obj->priv;
+
+    if (!qemuProcessCheckRunning(obj, error) ||
+        !qemuMonitorSimpleCommand(priv->mon, "cont", error))
+        return FALSE;
+    qemuDomainSetState(obj, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED);
+    qemuProcessSaveStatus(drv, obj);
+    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_RESUMED, 0);
+    return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reconnect after a virtd restart                                      */
+
+typedef struct {
+    int state;
+    int reason;
+    pid_t pid;
+    int id;
+    char *monitor;
+    virDomainDef *def;
+} qemuStatus;
+
+static void
+qemuStatusClear(qemuStatus *st)
+{
+    g_free(st->monitor);
+    if (st->def)
+        virDomainDefFree(st->def);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(qemuStatus, qemuStatusClear)
+
+static int
+qemuStatusIntAttr(xmlNode *node, const char *name)
+{
+    g_autofree xmlChar *v = xmlGetProp(node, (const xmlChar *)name);
+
+    return v ? atoi((const char *)v) : -1;
+}
+
+static gboolean
+qemuStatusParse(const char *path, qemuStatus *st, GError **error)
+{
+    g_autofree char *text = NULL;
+    xmlDoc *doc;
+    xmlNode *root, *child;
+    xmlBuffer *buf;
+    xmlChar *mon;
+
+    if (!g_file_get_contents(path, &text, NULL, error))
+        return FALSE;
+    if (!(doc = xmlReadMemory(text, strlen(text), path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                                           XML_PARSE_NOWARNING)) ||
+        !(root = xmlDocGetRootElement(doc))) {
+        xmlFreeDoc(doc);
+        virErrorSet(error, VIR_ERR_XML_ERROR, _("'%s' is not a status file"), path);
+        return FALSE;
+    }
+    st->state = qemuStatusIntAttr(root, "state");
+    st->reason = qemuStatusIntAttr(root, "reason");
+    st->pid = qemuStatusIntAttr(root, "pid");
+    st->id = qemuStatusIntAttr(root, "id");
+    mon = xmlGetProp(root, (const xmlChar *)"monitor");
+    st->monitor = g_strdup((const char *)mon);
+    xmlFree(mon);
+    for (child = root->children; child && child->type != XML_ELEMENT_NODE; child = child->next)
+        ;
+    buf = xmlBufferCreate();
+    if (child)
+        xmlNodeDump(buf, doc, child, 0, 0);
+    st->def = virDomainDefParseString((const char *)xmlBufferContent(buf),
+                                      VIR_DOMAIN_DEF_PARSE_STATUS, error);
+    xmlBufferFree(buf);
+    xmlFreeDoc(doc);
+    return st->def != NULL && st->pid > 0 && st->monitor != NULL;
+}
+
+/* Is @pid still the qemu of this domain (not a recycled pid)? */
+static int
+qemuProcessOpenIfSame(pid_t pid, const virDomainDef *def)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", (int)pid);
+    g_autofree char *cmdline = NULL;
+    g_autofree char *want = g_strdup_printf("guest=%s,", def->name);
+    gsize len;
+    int pidfd = pidfd_open(pid, 0);
+
+    if (pidfd < 0)
+        return -1;
+    if (!g_file_get_contents(path, &cmdline, &len, NULL) ||
+        !memmem(cmdline, len, want, strlen(want))) {
+        close(pidfd);
+        return -1;
+    }
+    return pidfd;
+}
+
+/* Takes the object the status file is about, creating a transient one. */
+static virDomainObj *
+qemuProcessReconnectObj(qemuDriver *drv, qemuStatus *st)
+{
+    virDomainObj *obj = virObjectTableFindByUUID(drv->dom.doms, st->def->uuid);
+    g_autoptr(GError) err = NULL;
+
+    if (obj)
+        return obj;
+    obj = virDomainDriverAddTransient(&drv->dom, virDomainDefCopy(st->def), &err);
+    if (!obj)
+        g_warning(_("cannot take back domain '%s': %s"), st->def->name, err->message);
+    return obj;
+}
+
+static void
+qemuProcessReconnectOne(qemuDriver *drv, const char *path)
+{
+    g_auto(qemuStatus) st = {0};
+    g_autoptr(GError) err = NULL;
+    virDomainObj *obj;
+    qemuDomainPriv *priv;
+    int pidfd;
+
+    if (!qemuStatusParse(path, &st, &err)) {
+        g_warning(_("ignoring status file '%s': %s"), path, err ? err->message : "");
+        return;
+    }
+    if (!(obj = qemuProcessReconnectObj(drv, &st)))
+        return;
+    priv = qemuDomainGetPriv(obj);
+    virDomainObjBeginJob(obj, NULL, "reconnect", NULL);
+    g_mutex_lock(&obj->lock);
+    if (obj->persistent)
+        obj->newDef = g_steal_pointer(&obj->def);
+    else
+        virDomainDefFree(obj->def);
+    obj->def = g_steal_pointer(&st.def);
+    obj->id = st.id;
+    obj->state = st.state;
+    obj->reason = st.reason;
+    g_mutex_unlock(&obj->lock);
+    priv->gen++;
+    priv->monitor_path = g_strdup(st.monitor);
+    if (st.id >= drv->next_id)
+        drv->next_id = st.id + 1;
+
+    if ((pidfd = qemuProcessOpenIfSame(st.pid, obj->def)) < 0) {
+        g_warning(_("domain '%s' (pid %d) is gone"), obj->def->name, (int)st.pid);
+        qemuProcessStop(drv, obj, &stopUnknown);
+    } else {
+        priv->pid = st.pid;
+        priv->pidfd = pidfd;
+        if (!qemuProcessAttach(drv, obj, QEMU_MONITOR_RECONNECT_MS, &err)) {
+            g_warning(_("cannot reconnect to domain '%s': %s"), obj->def->name, err->message);
+            qemuProcessStop(drv, obj, &stopDaemon);
+        } else if (!qemuProcessHook(obj, VIR_HOOK_QEMU_OP_RECONNECT, VIR_HOOK_SUBOP_BEGIN, NULL,
+                                    NULL, &err)) {
+            if (drv->reconnect_failure == VIR_CONF_RECONNECT_FAILURE_KILL) {
+                g_warning(_("reconnect hook failed, killing domain '%s': %s"), obj->def->name,
+                          err->message);
+                qemuProcessStop(drv, obj, &stopDaemon);
+            } else {
+                g_warning(_("reconnect hook failed, keeping domain '%s': %s"), obj->def->name,
+                          err->message);
+            }
+        } else {
+            g_info(_("reconnected to domain '%s' (pid %d)"), obj->def->name, (int)st.pid);
+        }
+    }
+    virDomainObjEndJob(obj);
+    virDomainDriverObjUnref(&drv->dom, obj);
+}
+
+/**
+ * qemuProcessReconnectAll:
+ *
+ * For every status file left by a previous virtd: the same qemu still
+ * running -> monitor reconnected and reconnect hook; gone -> stopped and
+ * release hooks with reason unknown.  Runs once the RPC sockets listen,
+ * so reconnect hooks may call virsh.
+ */
+void
+qemuProcessReconnectAll(qemuDriver *drv)
+{
+    g_autoptr(GDir) d = g_dir_open(drv->status_dir, 0, NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *path = NULL;
+
+        if (!g_str_has_suffix(name, ".xml"))
+            continue;
+        path = g_build_filename(drv->status_dir, name, NULL);
+        qemuProcessReconnectOne(drv, path);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Driver set-up                                                        */
+
+gboolean
+qemuProcessInit(qemuDriver *drv, const virtdConfig *cfg, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+
+    drv->status_dir = g_build_filename(cfg->run_dir, "qemu", NULL);
+    drv->log_dir = g_build_filename(cfg->state_dir, "qemu", "log", NULL);
+    drv->emulator = g_strdup(QEMU_DEFAULT_EMULATOR);
+    drv->reconnect_failure = cfg->reconnect_failure;
+    drv->next_id = 1;
+    drv->events = g_thread_pool_new(qemuProcessEventRun, NULL, QEMU_EVENT_THREADS, FALSE,
+                                    NULL);
+    if (!virFileMakeDir(drv->status_dir, 0700, &err)) {
+        virErrorSet(error, VIR_ERR_OPERATION_FAILED, "%s", err->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* virtd is stopping: guests keep running; stop listening to them. */
+void
+qemuProcessShutdown(qemuDriver *drv)
+{
+    g_autoptr(GPtrArray) objs = NULL;
+
+    if (drv->dom.doms) {
+        objs = virObjectTableList(drv->dom.doms);
+        for (guint i = 0; i < objs->len; i++) {
+            virDomainObj *obj = g_ptr_array_index(objs, i);
+            if (obj->priv)
+                qemuDomainPrivDetach(obj->priv);
+            virDomainDriverObjUnref(&drv->dom, obj);
+        }
+    }
+    if (drv->events)
+        g_thread_pool_free(drv->events, FALSE, TRUE);
+    drv->events = NULL;
+    g_clear_pointer(&drv->status_dir, g_free);
+    g_clear_pointer(&drv->log_dir, g_free);
+    g_clear_pointer(&drv->emulator, g_free);
+}
