@@ -31,6 +31,7 @@
 #include "vircommand.h"
 #include "virfile.h"
 #include "virhook.h"
+#include "virnetdev.h"
 
 #ifndef P_PIDFD
 # define P_PIDFD 3
@@ -61,6 +62,7 @@ typedef struct {
     gboolean shutdown_reset; /* ...because the guest rebooted under -no-reboot */
     gboolean watchdog_seen;
     gboolean stopping;
+    GArray *tap_fds;         /* int: per interface, our copy of its tap's fd */
 } qemuDomainPriv;
 
 typedef enum {
@@ -128,12 +130,25 @@ qemuDomainPrivDetach(qemuDomainPriv *priv)
     g_clear_pointer(&priv->mon_ctx, qemuMonitorCtxFree);
 }
 
+/* Our copies of the taps' fds: once closed (and qemu gone) the taps go. */
+static void
+qemuProcessCloseTaps(qemuDomainPriv *priv)
+{
+    for (guint i = 0; priv->tap_fds && i < priv->tap_fds->len; i++) {
+        int fd = g_array_index(priv->tap_fds, int, i);
+        if (fd >= 0)
+            close(fd);
+    }
+    g_clear_pointer(&priv->tap_fds, g_array_unref);
+}
+
 static void
 qemuDomainPrivFree(gpointer data)
 {
     qemuDomainPriv *priv = data;
 
     qemuDomainPrivDetach(priv);
+    qemuProcessCloseTaps(priv);
     if (priv->pidfd >= 0)
         close(priv->pidfd);
     g_free(priv->monitor_path);
@@ -351,6 +366,7 @@ qemuProcessStop(qemuDriver *drv, virDomainObj *obj, const qemuStopReason *why)
            why->detail ? why->detail : "");
 
     qemuProcessHookLogged(obj, VIR_HOOK_QEMU_OP_STOPPED, VIR_HOOK_SUBOP_END, NULL, why);
+    qemuProcessCloseTaps(priv);
     qemuProcessRemoveStatus(drv, name);
     qemuProcessMarkStopped(obj, why);
     qemuProcessHookLogged(obj, VIR_HOOK_QEMU_OP_RELEASE, VIR_HOOK_SUBOP_END, why->reason, why);
@@ -573,12 +589,53 @@ qemuProcessPrepareDef(qemuDriver *drv, virDomainObj *obj, int id)
 static gboolean
 qemuProcessCheckDef(virDomainObj *obj, GError **error)
 {
-    if (obj->def->interfaces->len > 0) {
-        virErrorSet(error, VIR_ERR_CONFIG_UNSUPPORTED,
-                    _("domain '%s' has network interfaces, which virtd's qemu driver cannot "
-                      "start yet"),
-                    obj->def->name);
+    for (guint i = 0; i < obj->def->interfaces->len; i++) {
+        virDomainNetDef *net = g_ptr_array_index(obj->def->interfaces, i);
+
+        if (net->type != VIR_DOMAIN_NET_TYPE_BRIDGE) {
+            virErrorSet(error, VIR_ERR_CONFIG_UNSUPPORTED,
+                        _("interface type '%s' of domain '%s' needs a virtual network, which "
+                          "virtd cannot start yet; use <interface type='bridge'>"),
+                        virDomainNetTypeToString(net->type), obj->def->name);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* One tap per bridge interface: named from <target dev> or vnetN, the
+ * guest MAC with fe: first, a port of the bridge, up. */
+static gboolean
+qemuProcessCreateTap(virDomainNetDef *net, int *fd, GError **error)
+{
+    g_autofree char *ifname = NULL;
+    g_autofree char *mac = virNetDevTapMAC(net->mac);
+    g_autoptr(GError) err = NULL;
+
+    *fd = virNetDevTapCreate(net->ifname ? net->ifname : "vnet%d", &ifname, &err);
+    if (*fd < 0 || !virNetDevSetMAC(ifname, mac, &err) ||
+        !virNetDevBridgeAddPort(net->source, ifname, &err) || !virNetDevSetUp(ifname, &err)) {
+        virErrorSet(error, VIR_ERR_OPERATION_FAILED, "%s", err->message);
         return FALSE;
+    }
+    g_free(net->ifname);
+    net->ifname = g_steal_pointer(&ifname);
+    return TRUE;
+}
+
+static gboolean
+qemuProcessCreateTaps(virDomainObj *obj, qemuDomainPriv *priv, GError **error)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+
+    priv->tap_fds = g_array_new(FALSE, FALSE, sizeof(int));
+    for (guint i = 0; i < obj->def->interfaces->len; i++) {
+        int fd = -1;
+        gboolean ok = qemuProcessCreateTap(g_ptr_array_index(obj->def->interfaces, i), &fd,
+                                           error);
+        g_array_append_val(priv->tap_fds, fd);
+        if (!ok)
+            return FALSE;
     }
     return TRUE;
 }
@@ -588,12 +645,18 @@ qemuProcessSpawn(qemuDriver *drv, virDomainObj *obj, GError **error)
 {
     qemuDomainPriv *priv = obj->priv;
     qemuCommandRuntime rt = {.emulator = drv->emulator, .monitor_path = priv->monitor_path};
+    g_autofree int *child_fds = g_new0(int, priv->tap_fds->len + 1);
     g_autofree char *log_path = NULL;
     g_auto(GStrv) argv = NULL;
     g_autoptr(virCommand) cmd = NULL;
     g_autoptr(GError) err = NULL;
     int logfd;
 
+    /* passed fds are numbered 3, 4... in the order they are passed */
+    for (guint i = 0; i < priv->tap_fds->len; i++)
+        child_fds[i] = 3 + (int)i;
+    rt.tap_fds = child_fds;
+    rt.n_tap_fds = priv->tap_fds->len;
     g_mutex_lock(&obj->lock);
     argv = qemuBuildCommandLine(obj->def, &rt, error);
     log_path = g_strdup_printf("%s/%s.log", drv->log_dir, obj->def->name);
@@ -613,6 +676,8 @@ qemuProcessSpawn(qemuDriver *drv, virDomainObj *obj, GError **error)
     virCommandSetOutputFD(cmd, logfd);
     virCommandSetErrorFD(cmd, logfd);
     virCommandSetNewSession(cmd, TRUE);
+    for (guint i = 0; i < priv->tap_fds->len; i++)
+        g_assert(virCommandPassFD(cmd, g_array_index(priv->tap_fds, int, i)) == child_fds[i]);
     if (!virCommandStart(cmd, &err)) {
         close(logfd);
         virErrorSet(error, VIR_ERR_OPERATION_FAILED, _("cannot start qemu: %s"), err->message);
@@ -667,6 +732,7 @@ qemuProcessStart(qemuDriver *drv, virDomainObj *obj, GError **error)
 
     if (!qemuProcessHook(obj, VIR_HOOK_QEMU_OP_PREPARE, VIR_HOOK_SUBOP_BEGIN, NULL, NULL,
                          error) ||
+        !qemuProcessCreateTaps(obj, priv, error) ||
         !qemuProcessHook(obj, VIR_HOOK_QEMU_OP_START, VIR_HOOK_SUBOP_BEGIN, NULL, NULL,
                          error) ||
         !qemuProcessLaunch(drv, obj, error))

@@ -1,0 +1,19 @@
+/*
+ * virnetdev.h: host network devices: taps, bridge ports, MAC, link state
+ *
+ * Links are changed through rtnetlink with libnl-route-3; taps are made
+ * with /dev/net/tun.
+ */
+#pragma once
+
+#include <glib.h>
+
+#define VIR_NETDEV_ERROR (virNetDevErrorQuark())
+GQuark virNetDevErrorQuark(void);
+
+int virNetDevTapCreate(const char *name, char **ifname, GError **error);
+gboolean virNetDevSetMAC(const char *ifname, const char *mac, GError **error);
+gboolean virNetDevBridgeAddPort(const char *bridge, const char *ifname, GError **error);
+gboolean virNetDevSetUp(const char *ifname, GError **error);
+gboolean virNetDevExists(const char *ifname);
+char *virNetDevTapMAC(const char *guest_mac);
