@@ -1,0 +1,321 @@
+"""Real guests under virtd: the qemu hook points, reasons, jobs, reconnect.
+
+Each test boots the tiny test guest (tests/guest, TCG) through the real
+virsh and asserts the exact hook argv sequence it expects, as
+reference/hooks-contract.md ("qemu" table, "Full sequences") describes it.
+"""
+
+import os
+import re
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from virshutil import Virsh
+
+SRC = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(SRC / "tests" / "guest"))
+import testguest  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/qemu-system-x86_64"),
+                                reason="qemu-system-x86 is not installed")
+
+BOOT_TIMEOUT = 60
+STOP_TIMEOUT = 60
+
+
+@pytest.fixture(scope="session")
+def guest_files():
+    return testguest.build()
+
+
+def guest_xml(files, name, serial, action="run", extra_devices="", on_crash="destroy"):
+    vmlinuz, initrd = files
+    return f"""<domain type='qemu'>
+  <name>{name}</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+    <kernel>{vmlinuz}</kernel>
+    <initrd>{initrd}</initrd>
+    <cmdline>console=ttyS0 test.action={action}</cmdline>
+  </os>
+  <features>
+    <acpi/>
+  </features>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>{on_crash}</on_crash>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <serial type='file'>
+      <source path='{serial}'/>
+      <target port='0'/>
+    </serial>
+    {extra_devices}
+  </devices>
+</domain>
+"""
+
+
+class Guest:
+    """A domain defined in a virtd, with its serial log."""
+
+    def __init__(self, virtd, files, name="g1", **kw):
+        self.virtd = virtd
+        self.name = name
+        self.virsh = Virsh(virtd)
+        self.serial = virtd.tmp_dir / f"{name}.serial"
+        p = self.virsh.define_file("dom", name, guest_xml(files, name, self.serial, **kw))
+        assert p.returncode == 0, p.stderr
+
+    def start(self, check=True):
+        return self.virsh.run("start", self.name, check=check)
+
+    def wait_ready(self, count=1):
+        testguest.wait_marker(str(self.serial), "READY", BOOT_TIMEOUT, count=count)
+
+    def state(self):
+        return self.virsh.out("domstate", "--reason", self.name).strip()
+
+    def wait_state(self, want, timeout=STOP_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.state() == want:
+                return
+            time.sleep(0.1)
+        assert self.state() == want
+
+    def qemu_pid(self):
+        status = self.virtd.run_dir / "qemu" / f"{self.name}.xml"
+        return int(re.search(r"pid='(\d+)'", status.read_text()).group(1))
+
+
+def qemu_calls(virtd, name=None):
+    """(op, subop, extra) of every qemu hook call, in order."""
+    out = []
+    for c in virtd.hook_log.calls():
+        if Path(c.script).name != "qemu":
+            continue
+        if name is None or c.args[0] == name:
+            out.append(tuple(c.args[1:]))
+    return out
+
+
+def wait_calls(virtd, n, timeout=STOP_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(qemu_calls(virtd)) >= n:
+            return qemu_calls(virtd)
+        time.sleep(0.05)
+    return qemu_calls(virtd)
+
+
+START = [("prepare", "begin", "-"), ("start", "begin", "-"), ("started", "begin", "-")]
+
+
+def stop_calls(reason):
+    return [("stopped", "end", "-"), ("release", "end", reason)]
+
+
+@pytest.fixture
+def virtd(virtd_factory):
+    v = virtd_factory()
+    v.install_hook("qemu")
+    v.start()
+    yield v
+    # guests run in their own session: end ours by pid
+    for status in (v.run_dir / "qemu").glob("*.xml"):
+        m = re.search(r"pid='(\d+)'", status.read_text())
+        if m:
+            try:
+                os.kill(int(m.group(1)), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def test_start_then_acpi_shutdown(virtd, guest_files):
+    g = Guest(virtd, guest_files)
+    p = g.start()
+    assert p.stdout.strip() == "Domain 'g1' started"
+    assert g.state() == "running (booted)"
+    assert qemu_calls(virtd) == START
+    g.wait_ready()
+
+    calls = virtd.hook_log.calls()
+    assert [c.env.get("VIRTD_HOOK_ID") for c in calls] == ["1", "1", "1"]
+    assert calls[2].env["VIRTD_HOOK_PID"] == str(g.qemu_pid())
+    assert "VIRTD_HOOK_PID" not in calls[0].env, "no process yet at prepare"
+
+    assert g.virsh.run("shutdown", "g1").returncode == 0
+    g.wait_state("shut off (shutdown)")
+    assert wait_calls(virtd, 5) == START + stop_calls("shutdown")
+    rel = virtd.hook_log.calls()[-1]
+    assert rel.env["VIRTD_HOOK_REASON"] == "shutdown"
+    assert rel.env["VIRTD_HOOK_DETAIL"] == "guest"
+    assert not (virtd.run_dir / "qemu" / "g1.xml").exists()
+
+
+def test_destroy(virtd, guest_files):
+    g = Guest(virtd, guest_files)
+    g.start()
+    pid = g.qemu_pid()
+    assert g.virsh.run("destroy", "g1").stdout.strip() == "Domain 'g1' destroyed"
+    assert g.state() == "shut off (destroyed)"
+    assert qemu_calls(virtd) == START + stop_calls("destroyed")
+    rel = virtd.hook_log.calls()[-1]
+    assert (rel.env["VIRTD_HOOK_REASON"], rel.env["VIRTD_HOOK_DETAIL"]) == ("destroyed", "host")
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+@pytest.mark.parametrize("body,what", [
+    ("if [ \"$2\" = prepare ]; then echo 'prepare says no' >&2; exit 1; fi", "exit status 1"),
+    ("if [ \"$2\" = prepare ]; then kill -TERM $$; fi", "killed by signal 15 (SIGTERM)"),
+])
+def test_prepare_failure(virtd_factory, guest_files, body, what):
+    v = virtd_factory()
+    v.install_hook("qemu", body=body)
+    v.start()
+    g = Guest(v, guest_files)
+    p = g.start(check=False)
+    assert p.returncode == 1
+    assert f"hook script '{v.hook_path('qemu')}' failed ({what})" in p.stderr
+    if "says no" in body:
+        assert "prepare says no" in p.stderr
+    assert qemu_calls(v) == [("prepare", "begin", "-")] + stop_calls("failed")
+    assert g.state() == "shut off (failed)"
+
+
+def test_start_hook_timeout(virtd_factory, guest_files):
+    v = virtd_factory(hooks_config={"timeout.qemu.start": 1})
+    v.install_hook("qemu", body="if [ \"$2\" = start ]; then sleep 600; fi")
+    v.start()
+    g = Guest(v, guest_files)
+    t0 = time.monotonic()
+    p = g.start(check=False)
+    assert time.monotonic() - t0 < 1 + 5 + 5
+    assert p.returncode == 1
+    assert "(timed out after 1 s)" in p.stderr
+    assert qemu_calls(v) == START[:2] + stop_calls("failed")
+
+
+def test_started_failure_kills_guest(virtd_factory, guest_files):
+    v = virtd_factory()
+    v.install_hook("qemu", body="if [ \"$2\" = started ]; then exit 3; fi")
+    v.start()
+    g = Guest(v, guest_files)
+    p = g.start(check=False)
+    assert p.returncode == 1
+    assert "exit status 3" in p.stderr
+    assert qemu_calls(v) == START + stop_calls("failed")
+    assert g.state() == "shut off (failed)"
+    assert list((v.run_dir / "qemu").glob("*.xml")) == []
+
+
+def test_dot_d_script_failure(virtd, guest_files):
+    virtd.install_hook("qemu", "50-refuse", body="if [ \"$2\" = start ]; then exit 7; fi")
+    g = Guest(virtd, guest_files)
+    p = g.start(check=False)
+    assert p.returncode == 1
+    assert "50-refuse' failed (exit status 7)" in p.stderr
+    main_calls = qemu_calls(virtd)
+    assert main_calls == START[:2] + stop_calls("failed")
+
+
+def test_hook_calls_back_into_virtd(virtd_factory, guest_files):
+    """Read-only calls from a hook work; a state change on its own guest fails fast."""
+    v = virtd_factory()
+    sock = v.run_dir / "virtd-sock"
+    out = v.tmp_dir / "hook-virsh.out"
+    body = (f"if [ \"$2\" = started ]; then\n"
+            f"  virsh -c 'qemu+unix:///system?socket={sock}' domstate \"$1\" > {out} 2>&1\n"
+            f"  virsh -c 'qemu+unix:///system?socket={sock}' dumpxml \"$1\" | head -1 >> {out}\n"
+            f"  virsh -c 'qemu+unix:///system?socket={sock}' destroy \"$1\" >> {out} 2>&1\n"
+            f"  echo rc=$? >> {out}\n"
+            f"fi")
+    v.install_hook("qemu", body=body)
+    v.start()
+    g = Guest(v, guest_files)
+    t0 = time.monotonic()
+    g.start()
+    assert time.monotonic() - t0 < 20, "no deadlock, no long wait"
+    text = out.read_text()
+    assert text.startswith("running\n\n<domain type='qemu' id='1'>\n"), text
+    assert "operation in progress" in text
+    assert text.rstrip().endswith("rc=1")
+    assert g.state() == "running (booted)"
+
+
+def test_two_guests_start_in_parallel(virtd_factory, guest_files):
+    v = virtd_factory()
+    v.install_hook("qemu", body="if [ \"$2\" = start ]; then sleep 3; fi")
+    v.start()
+    a = Guest(v, guest_files, "a")
+    b = Guest(v, guest_files, "b")
+    results = {}
+
+    def start(g):
+        results[g.name] = g.start(check=False)
+
+    t0 = time.monotonic()
+    threads = [threading.Thread(target=start, args=(g,)) for g in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - t0
+    assert results["a"].returncode == 0 and results["b"].returncode == 0
+    assert elapsed < 6, f"both started in {elapsed:.1f} s: one guest's hook blocked the other"
+
+
+def test_panic_on_crash_destroy(virtd, guest_files):
+    g = Guest(virtd, guest_files, action="panic", extra_devices="<panic model='isa'/>")
+    g.start()
+    g.wait_state("shut off (crashed)", timeout=BOOT_TIMEOUT)
+    assert wait_calls(virtd, 5) == START + stop_calls("crashed")
+    rel = virtd.hook_log.calls()[-1]
+    assert rel.env["VIRTD_HOOK_DETAIL"] == "panicked"
+
+
+def test_guest_poweroff(virtd, guest_files):
+    g = Guest(virtd, guest_files, action="poweroff")
+    g.start()
+    g.wait_state("shut off (shutdown)", timeout=BOOT_TIMEOUT)
+    assert wait_calls(virtd, 5) == START + stop_calls("shutdown")
+    assert virtd.hook_log.calls()[-1].env["VIRTD_HOOK_DETAIL"] == "guest"
+
+
+def test_restart_reconnects_running_guest(virtd, guest_files):
+    g = Guest(virtd, guest_files)
+    g.start()
+    pid = g.qemu_pid()
+    g.wait_ready()
+    assert virtd.stop() == 0
+    os.kill(pid, 0)  # still running without virtd
+    virtd.start()
+    assert wait_calls(virtd, 4) == START + [("reconnect", "begin", "-")]
+    rec = virtd.hook_log.calls()[-1]
+    assert rec.env["VIRTD_HOOK_RECONNECT"] == "1"
+    assert rec.env["VIRTD_HOOK_PID"] == str(pid)
+    assert g.state() == "running (booted)"
+    assert g.qemu_pid() == pid
+    g.virsh.run("destroy", "g1")
+    assert qemu_calls(virtd)[-2:] == stop_calls("destroyed")
+
+
+def test_guest_killed_while_virtd_down(virtd, guest_files):
+    g = Guest(virtd, guest_files)
+    g.start()
+    pid = g.qemu_pid()
+    assert virtd.stop() == 0
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(0.5)
+    virtd.start()
+    assert qemu_calls(virtd) == START + stop_calls("unknown")
+    assert g.state() == "shut off (unknown)"
