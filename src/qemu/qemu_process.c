@@ -695,8 +695,10 @@ qemuProcessLaunch(qemuDriver *drv, virDomainObj *obj, GError **error)
 {
     qemuDomainPriv *priv = obj->priv;
 
-    if (!qemuProcessSpawn(drv, obj, error) ||
-        !qemuProcessAttach(drv, obj, QEMU_MONITOR_OPEN_MS, error) ||
+    if (!qemuProcessSpawn(drv, obj, error))
+        return FALSE;
+    qemuProcessSaveStatus(drv, obj);
+    if (!qemuProcessAttach(drv, obj, QEMU_MONITOR_OPEN_MS, error) ||
         !qemuMonitorSimpleCommand(priv->mon, "cont", error))
         return FALSE;
     qemuDomainSetState(obj, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
@@ -730,6 +732,9 @@ qemuProcessStart(qemuDriver *drv, virDomainObj *obj, GError **error)
     priv->monitor_path = qemuProcessStatusPath(drv, name, ".monitor");
     qemuProcessPrepareDef(drv, obj, g_atomic_int_add(&drv->next_id, 1));
 
+    /* From here a status file exists, so a virtd killed in the middle of
+     * the start finds the guest at its next start and cleans up. */
+    qemuProcessSaveStatus(drv, obj);
     if (!qemuProcessHook(obj, VIR_HOOK_QEMU_OP_PREPARE, VIR_HOOK_SUBOP_BEGIN, NULL, NULL,
                          error) ||
         !qemuProcessCreateTaps(obj, priv, error) ||
@@ -911,7 +916,7 @@ qemuStatusParse(const char *path, qemuStatus *st, GError **error)
                                       VIR_DOMAIN_DEF_PARSE_STATUS, error);
     xmlBufferFree(buf);
     xmlFreeDoc(doc);
-    return st->def != NULL && st->pid > 0 && st->monitor != NULL;
+    return st->def != NULL && st->pid >= 0 && st->monitor != NULL;
 }
 
 /* Is @pid still the qemu of this domain (not a recycled pid)? */
@@ -932,6 +937,32 @@ qemuProcessOpenIfSame(pid_t pid, const virDomainDef *def)
         return -1;
     }
     return pidfd;
+}
+
+/* A start was cut short before the status file had qemu's pid: find a
+ * qemu of this guest (its -uuid argument) and kill it. */
+static void
+qemuProcessKillOrphan(const virDomainDef *def)
+{
+    g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    g_autofree char *want = NULL;
+    const char *name;
+
+    virUUIDFormat(def->uuid, uuid);
+    want = g_strdup_printf("-uuid%c%s", '\0', uuid);
+    while (proc && (name = g_dir_read_name(proc))) {
+        g_autofree char *path = g_strdup_printf("/proc/%s/cmdline", name);
+        g_autofree char *cmdline = NULL;
+        gsize len;
+
+        if (!g_ascii_isdigit(name[0]) || !g_file_get_contents(path, &cmdline, &len, NULL) ||
+            !memmem(cmdline, len, want, strlen(uuid) + 6))
+            continue;
+        g_warning(_("killing qemu %s of domain '%s', left by an interrupted start"), name,
+                  def->name);
+        kill(atoi(name), SIGKILL);
+    }
 }
 
 /* Takes the object the status file is about, creating a transient one. */
@@ -981,7 +1012,11 @@ qemuProcessReconnectOne(qemuDriver *drv, const char *path)
     if (st.id >= drv->next_id)
         drv->next_id = st.id + 1;
 
-    if ((pidfd = qemuProcessOpenIfSame(st.pid, obj->def)) < 0) {
+    if (st.pid == 0) {
+        g_warning(_("domain '%s' was being started when virtd stopped"), obj->def->name);
+        qemuProcessKillOrphan(obj->def);
+        qemuProcessStop(drv, obj, &stopFailed);
+    } else if ((pidfd = qemuProcessOpenIfSame(st.pid, obj->def)) < 0) {
         g_warning(_("domain '%s' (pid %d) is gone"), obj->def->name, (int)st.pid);
         qemuProcessStop(drv, obj, &stopUnknown);
     } else {

@@ -319,3 +319,50 @@ def test_guest_killed_while_virtd_down(virtd, guest_files):
     virtd.start()
     assert qemu_calls(virtd) == START + stop_calls("unknown")
     assert g.state() == "shut off (unknown)"
+
+
+def test_sigkill_of_virtd_during_start_hook(virtd_factory, guest_files):
+    """No orphan qemu, no status left behind: the guest ends up shut off
+    with release reason 'failed' once virtd is back."""
+    v = virtd_factory()
+    pidfile = v.tmp_dir / "hook.pid"
+    v.install_hook("qemu", body=f"if [ \"$2\" = start ]; then echo $$ > {pidfile}; "
+                                f"sleep 30; fi")
+    v.start()
+    g = Guest(v, guest_files, "sigkill")
+    uuid = g.virsh.out("domuuid", "sigkill").strip()
+    starter = threading.Thread(target=g.start, kwargs={"check": False})
+    starter.start()
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    while not pidfile.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pidfile.exists(), "the start hook never ran"
+    v.kill()
+    starter.join(timeout=VIRSH_JOIN_TIMEOUT)
+    hook_pgid = int(pidfile.read_text())
+    try:
+        os.killpg(hook_pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    assert qemu_pids_of(uuid) == [], "no qemu was started"
+
+    v.start()
+    assert qemu_calls(v) == START[:2] + stop_calls("failed")
+    assert g.state() == "shut off (failed)"
+    assert list((v.run_dir / "qemu").glob("*.xml")) == []
+
+
+VIRSH_JOIN_TIMEOUT = 30
+
+
+def qemu_pids_of(uuid):
+    """Processes whose command line has '-uuid <uuid>'."""
+    want = b"-uuid\0" + uuid.encode() + b"\0"
+    pids = []
+    for p in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if want in p.read_bytes():
+                pids.append(int(p.parent.name))
+        except OSError:
+            pass
+    return pids
