@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what virtd needs from Debian 12's packages.
 #   tools/install-deps.sh build   - to build virtd and its man pages
+#   tools/install-deps.sh demo    - to build and run the quick-start demo
 #   tools/install-deps.sh test    - to build and run every test
 set -eu
 what=${1:-build}
@@ -10,10 +11,13 @@ build_pkgs="meson ninja-build pkg-config gcc libc6-dev gettext
 test_pkgs="python3 python3-pytest util-linux procps iproute2
            libvirt-clients python3-libvirt qemu-system-x86 busybox-static cpio"
 
+demo_pkgs="libvirt-clients qemu-system-x86 busybox-static cpio"
+
 case $what in
 build) pkgs=$build_pkgs ;;
+demo) pkgs="$build_pkgs $demo_pkgs" ;;
 test) pkgs="$build_pkgs $test_pkgs" ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+*) echo "usage: $0 build|demo|test" >&2; exit 2 ;;
 esac
 
 missing=
