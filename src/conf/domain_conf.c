@@ -307,15 +307,9 @@ static gboolean
 virDomainParseUUID(xmlNode *node, gpointer opaque, GError **error)
 {
     virDomainParseCtxt *ctxt = opaque;
-    g_autofree char *text = NULL;
 
-    if (!virXMLCheckAttrs(node, VIR_XML_ATTRS(NULL), error) ||
-        !(text = virXMLNodeTextStripped(node, error)))
+    if (!virXMLNodeUUID(node, ctxt->def->uuid, error))
         return FALSE;
-    if (!virUUIDParse(text, ctxt->def->uuid)) {
-        virErrorSet(error, VIR_ERR_XML_ERROR, _("invalid UUID '%s' in <uuid>"), text);
-        return FALSE;
-    }
     ctxt->have_uuid = TRUE;
     return TRUE;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "virerror.h"
+#include "viruuid.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlBuffer, xmlBufferFree)
@@ -661,4 +662,27 @@ virXMLWriterNode(virXMLWriter *w, xmlNode *node)
         return;
     g_string_append_printf(w->buf, "%*s%s\n", (int)w->depth * 2, "",
                            (const char *)xmlBufferContent(b));
+}
+
+/**
+ * virXMLNodeUUID:
+ * @node: a <uuid> element (no attributes)
+ * @uuid: (out): its 16 bytes
+ *
+ * Returns: FALSE with VIR_ERR_XML_ERROR naming the value if it is not a
+ * UUID.
+ */
+gboolean
+virXMLNodeUUID(xmlNode *node, unsigned char *uuid, GError **error)
+{
+    g_autofree char *text = NULL;
+
+    if (!virXMLCheckAttrs(node, VIR_XML_ATTRS(NULL), error) ||
+        !(text = virXMLNodeTextStripped(node, error)))
+        return FALSE;
+    if (!virUUIDParse(text, uuid)) {
+        virErrorSet(error, VIR_ERR_XML_ERROR, _("invalid UUID '%s' in <uuid>"), text);
+        return FALSE;
+    }
+    return TRUE;
 }

@@ -87,3 +87,5 @@ void virXMLWriterEmpty(virXMLWriter *w, const char *name, ...) G_GNUC_NULL_TERMI
 void virXMLWriterText(virXMLWriter *w, const char *name, const char *text, ...)
     G_GNUC_NULL_TERMINATED;
 void virXMLWriterNode(virXMLWriter *w, xmlNode *node);
+
+gboolean virXMLNodeUUID(xmlNode *node, unsigned char *uuid, GError **error);
