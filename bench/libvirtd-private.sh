@@ -3,7 +3,8 @@
 # benchmarks of bench/.  Nothing of the host's libvirt is used or changed: no host /run,
 # no host /etc/libvirt, no host network.
 #
-#   libvirtd-private.sh start [DIR]       start; print the socket path usable from the host
+#   libvirtd-private.sh start [--hooks HOOKDIR] [DIR]
+#                                         start; print the socket path usable from the host
 #   libvirtd-private.sh stop DIR|SOCKET   stop everything, check that nothing is left, rm DIR
 #   libvirtd-private.sh exec DIR CMD...   run CMD inside the namespace (nsenter)
 #   libvirtd-private.sh pids DIR          host PIDs of every process in the namespace
@@ -11,13 +12,19 @@
 # DIR (default: a new mktemp -d /tmp/virtd-bench-libvirtd.XXXXXX) holds everything:
 #   etc-libvirt/   copy of /etc/libvirt, bind-mounted over /etc/libvirt in the namespace:
 #                  libvirtd.conf with auth_unix_ro/rw="none" and a log file in DIR,
-#                  qemu.conf with security_driver="none", no hook scripts, no autostarted
-#                  networks
+#                  qemu.conf with security_driver="none", no hook scripts (unless --hooks),
+#                  no autostarted networks
 #   skel/          copies of /var/lib/libvirt, /var/cache/libvirt, /var/log/libvirt (minus
 #                  disk images), loaded into fresh tmpfs mounts over those directories
 #   run/           bind-mounted on /run/libvirt in the namespace, so the sockets are visible
 #                  on the host as DIR/run/libvirt-sock (and libvirt-sock-ro, libvirt-admin-sock)
 #   libvirtd.log, virtlogd.log, holder.out, holder.pid, unshare.pid, pidns
+#   hooks.src      the absolute HOOKDIR of --hooks, if given
+#
+# --hooks HOOKDIR: HOOKDIR (a directory of the host, left untouched by stop) is bind-mounted
+# on /etc/libvirt/hooks in the namespace, so libvirtd runs HOOKDIR/qemu etc.  libvirtd looks
+# for its hook scripts once, at startup: the scripts must exist (executable) before start;
+# their contents may change afterwards.
 #
 # The namespace: unshare --mount --net --pid --fork --mount-proc --propagation private.  Its
 # PID 1 (the "holder", this script with __holder) mounts a fresh tmpfs on /run (so
@@ -69,6 +76,7 @@ holder() {              # PID 1 of the private pid namespace
         cp -a "$D/skel$d/." "$d/"
     done
     mount -n --bind "$D/etc-libvirt" /etc/libvirt
+    if [ -s "$D/hooks.src" ]; then mount -n --bind "$(cat "$D/hooks.src")" /etc/libvirt/hooks; fi
     ip link set lo up
     env -i PATH=$PATHV LANG=C.UTF-8 /usr/sbin/virtlogd -d </dev/null
     setsid env -i PATH=$PATHV LANG=C.UTF-8 /usr/sbin/libvirtd --pid-file /run/libvirtd.pid \
@@ -80,7 +88,18 @@ holder() {              # PID 1 of the private pid namespace
 }
 
 start() {
-    local D=${1:-} upid hp i sock uri
+    local D= hooks= upid hp i sock uri
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --hooks) hooks=${2:?--hooks needs a directory}; shift 2 ;;
+            --hooks=*) hooks=${1#--hooks=}; shift ;;
+            -*) die "unknown option $1" ;;
+            *) D=$1; shift ;;
+        esac
+    done
+    if [ -n "$hooks" ]; then
+        hooks=$(readlink -f "$hooks") && [ -d "$hooks" ] || die "--hooks: no such directory"
+    fi
     [ "$(id -u)" = 0 ] || die "must run as root"
     for f in /usr/sbin/libvirtd /usr/sbin/virtlogd /usr/bin/virsh /etc/libvirt/libvirtd.conf \
              /etc/libvirt/qemu.conf /usr/bin/qemu-system-x86_64; do
@@ -95,6 +114,7 @@ start() {
     fi
     chmod 755 "$D"
     touch "$D/.libvirtd-private"
+    [ -z "$hooks" ] || echo "$hooks" > "$D/hooks.src"
     mkdir -p "$D/run" "$D/skel"
     chmod 755 "$D/run"
 
@@ -202,7 +222,7 @@ stop() {
 
 case "${1:-}" in
 __holder) holder "$2" ;;
-start) shift; start "${1:-}" ;;
+start) shift; start "$@" ;;
 stop) [ $# -eq 2 ] || die "usage: $0 stop DIR|SOCKET"; stop "$2" ;;
 exec)
     [ $# -ge 3 ] || die "usage: $0 exec DIR CMD..."
@@ -212,5 +232,5 @@ pids)
     [ $# -eq 2 ] || die "usage: $0 pids DIR"
     D=$(resolve_dir "$2")
     for p in $(ns_pids "$D"); do echo "$p $(tr '\0' ' ' < "/proc/$p/cmdline" | cut -c1-150)"; done ;;
-*) sed -n '2,9p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+*) sed -n '2,10p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -1,13 +1,16 @@
 #!/bin/bash
 # bench/virtd-private.sh: run a built virtd privately for the benchmarks of bench/.
 #
-#   virtd-private.sh start [--virtd PATH] [DIR]   start; print the socket path (host-visible)
+#   virtd-private.sh start [--virtd PATH] [--hooks HOOKDIR] [DIR]
+#                                                 start; print the socket path (host-visible)
 #   virtd-private.sh stop DIR|SOCKET              stop it, check nothing is left, rm DIR
 #
 # PATH defaults to build/src/virtd of this source tree.  DIR (default: a new
 # mktemp -d /tmp/virtd-bench-virtd.XXXXXX) holds a private virtd.conf whose [paths]
 # (conf_dir, state_dir, run_dir) and [hooks] dir all point inside DIR:
 #   virtd.conf  conf/  state/  hooks/ (empty)  run/ (virtd-sock, virtd-sock-ro, virtd.pid)
+# --hooks HOOKDIR: [hooks] dir = HOOKDIR (absolute; a directory of the host, left untouched
+# by stop) instead of the empty DIR/hooks, which is then not created.
 #   virtd.log (stdout and stderr of virtd)  netns (inode of its network namespace)
 # virtd runs in 'unshare --mount --net --propagation private' (lo up), with setsid, stdin
 # /dev/null and a minimal environment (env -i PATH LANG).  run/ is a plain directory of the
@@ -41,17 +44,22 @@ ns_pids() {             # host pids of the processes in DIR's network namespace
 }
 
 start() {
-    local virtd=$TOP/build/src/virtd D= pid i sock uri bgpid out
+    local virtd=$TOP/build/src/virtd D= hooks= pid i sock uri bgpid out
     while [ $# -gt 0 ]; do
         case $1 in
             --virtd) virtd=${2:?--virtd needs a path}; shift 2 ;;
             --virtd=*) virtd=${1#--virtd=}; shift ;;
+            --hooks) hooks=${2:?--hooks needs a directory}; shift 2 ;;
+            --hooks=*) hooks=${1#--hooks=}; shift ;;
             -*) die "unknown option $1" ;;
             *) D=$1; shift ;;
         esac
     done
     [ "$(id -u)" = 0 ] || die "must run as root"
     virtd=$(readlink -f "$virtd") && [ -x "$virtd" ] || die "no virtd executable at $virtd"
+    if [ -n "$hooks" ]; then
+        hooks=$(readlink -f "$hooks") && [ -d "$hooks" ] || die "--hooks: no such directory"
+    fi
     if [ -z "$D" ]; then
         D=$(mktemp -d /tmp/virtd-bench-virtd.XXXXXX) || die "mktemp failed"
     else
@@ -61,7 +69,8 @@ start() {
     fi
     chmod 755 "$D"
     touch "$D/.virtd-private"
-    mkdir -p "$D/conf" "$D/state" "$D/hooks" "$D/run"
+    mkdir -p "$D/conf" "$D/state" "$D/run"
+    [ -n "$hooks" ] || { hooks=$D/hooks; mkdir -p "$hooks"; }
     cat > "$D/virtd.conf" <<EOF
 # written by bench/virtd-private.sh
 [paths]
@@ -70,7 +79,7 @@ state_dir = $D/state
 run_dir = $D/run
 
 [hooks]
-dir = $D/hooks
+dir = $hooks
 EOF
     out=$("$virtd" --check-config "$D/virtd.conf" 2>&1) || {
         echo "$out" >&2; die "virtd refuses $D/virtd.conf"; }
@@ -124,5 +133,5 @@ stop() {
 case "${1:-}" in
 start) shift; start "$@" ;;
 stop) [ $# -eq 2 ] || die "usage: $0 stop DIR|SOCKET"; stop "$2" ;;
-*) sed -n '2,6p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+*) sed -n '2,7p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
