@@ -29,7 +29,17 @@ typedef struct {
     int lock_fd;
     char *pidfile;
     virNetServer *server;
+    /* Reconnect, reload and shutdown run here, one at a time and in order,
+     * so the main loop keeps serving clients (hooks may call virsh). */
+    GThreadPool *tasks;
+    gboolean stopping;
 } virtdDaemon;
+
+typedef enum {
+    VIRTD_TASK_RECONNECT = 1,
+    VIRTD_TASK_RELOAD,
+    VIRTD_TASK_SHUTDOWN,
+} virtdTask;
 
 static void
 virtdDaemonHook(virHookDaemonOp op, virHookSubop subop, const char *extra)
@@ -66,10 +76,9 @@ virtdKeepPaths(virtdConfig *cur, virtdConfig *next)
     }
 }
 
-static gboolean
-virtdOnSighup(gpointer opaque)
+static void
+virtdReload(virtdDaemon *d)
 {
-    virtdDaemon *d = opaque;
     g_autoptr(GError) err = NULL;
     virtdConfig *next;
 
@@ -86,6 +95,40 @@ virtdOnSighup(gpointer opaque)
     }
     virtdDaemonHook(VIR_HOOK_DAEMON_OP_RELOAD, VIR_HOOK_SUBOP_BEGIN, "SIGHUP");
     virSystemdNotify("READY=1");
+}
+
+static void
+virtdTaskRun(gpointer data, gpointer opaque)
+{
+    virtdDaemon *d = opaque;
+
+    switch ((virtdTask)GPOINTER_TO_INT(data)) {
+    case VIRTD_TASK_RECONNECT:
+        virtdDriversReconnect();
+        break;
+    case VIRTD_TASK_RELOAD:
+        virtdReload(d);
+        break;
+    case VIRTD_TASK_SHUTDOWN:
+        virtdDaemonHook(VIR_HOOK_DAEMON_OP_SHUTDOWN, VIR_HOOK_SUBOP_NONE, "shutdown");
+        g_main_loop_quit(d->loop);
+        break;
+    }
+}
+
+static void
+virtdPushTask(virtdDaemon *d, virtdTask task)
+{
+    g_thread_pool_push(d->tasks, GINT_TO_POINTER(task), NULL);
+}
+
+static gboolean
+virtdOnSighup(gpointer opaque)
+{
+    virtdDaemon *d = opaque;
+
+    if (!d->stopping)
+        virtdPushTask(d, VIRTD_TASK_RELOAD);
     return G_SOURCE_CONTINUE;
 }
 
@@ -94,11 +137,13 @@ virtdOnTerminate(gpointer opaque)
 {
     virtdDaemon *d = opaque;
 
+    if (d->stopping)
+        return G_SOURCE_CONTINUE;
+    d->stopping = TRUE;
     g_info(_("shutting down (guests keep running)"));
     virSystemdNotify("STOPPING=1");
-    virtdDaemonHook(VIR_HOOK_DAEMON_OP_SHUTDOWN, VIR_HOOK_SUBOP_NONE, "shutdown");
-    g_main_loop_quit(d->loop);
-    return G_SOURCE_REMOVE;
+    virtdPushTask(d, VIRTD_TASK_SHUTDOWN);
+    return G_SOURCE_CONTINUE;
 }
 
 /* A daemon started with a closed stdio would hand those numbers to the
@@ -179,6 +224,7 @@ virtdRun(virtdDaemon *d)
            virHookConfigGetDir(d->cfg->hooks));
 
     d->loop = g_main_loop_new(NULL, FALSE);
+    d->tasks = g_thread_pool_new(virtdTaskRun, d, 1, FALSE, NULL);
     /* Installed before the first hook runs, so a SIGTERM during a slow
      * start hook is handled once it returns instead of killing us. */
     g_unix_signal_add(SIGHUP, virtdOnSighup, d);
@@ -199,8 +245,6 @@ virtdRun(virtdDaemon *d)
         return 1;
     }
 
-    virtdDriversReconnect();
-
     if (!virtdWritePidfile(d, &err)) {
         g_printerr("virtd: %s\n", err->message);
         g_clear_pointer(&d->server, remoteServerStop);
@@ -209,7 +253,11 @@ virtdRun(virtdDaemon *d)
     virSystemdNotify("READY=1");
     g_info(_("virtd ready (pid %d)"), (int)getpid());
 
+    /* Guests left running by a previous virtd, then autostart: once the
+     * loop runs, so QMP works and their hooks may call virsh. */
+    virtdPushTask(d, VIRTD_TASK_RECONNECT);
     g_main_loop_run(d->loop);
+    g_thread_pool_free(g_steal_pointer(&d->tasks), FALSE, TRUE);
 
     /* No new calls, running ones finished, sockets removed: then drivers. */
     g_clear_pointer(&d->server, remoteServerStop);

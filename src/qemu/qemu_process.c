@@ -342,14 +342,16 @@ qemuProcessMarkStopped(virDomainObj *obj, const qemuStopReason *why)
 }
 
 /**
- * qemuProcessStop:
+ * qemuProcessStopFull:
+ * @keep: a transient domain stays (it is about to be started again)
  *
  * With the job held: ends the process if needed, runs the stopped hook
  * (before resources are released) and the release hook (last), drops
  * the status file, and tells clients.
  */
 static void
-qemuProcessStop(qemuDriver *drv, virDomainObj *obj, const qemuStopReason *why)
+qemuProcessStopFull(qemuDriver *drv, virDomainObj *obj, const qemuStopReason *why,
+                    gboolean keep)
 {
     qemuDomainPriv *priv = qemuDomainGetPriv(obj);
     g_autofree char *name = NULL;
@@ -372,7 +374,14 @@ qemuProcessStop(qemuDriver *drv, virDomainObj *obj, const qemuStopReason *why)
     qemuProcessHookLogged(obj, VIR_HOOK_QEMU_OP_RELEASE, VIR_HOOK_SUBOP_END, why->reason, why);
     priv->stopping = FALSE;
     qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_STOPPED, why->event_detail);
-    virDomainDriverRemoveIfTransient(&drv->dom, obj);
+    if (!keep)
+        virDomainDriverRemoveIfTransient(&drv->dom, obj);
+}
+
+static void
+qemuProcessStop(qemuDriver *drv, virDomainObj *obj, const qemuStopReason *why)
+{
+    qemuProcessStopFull(drv, obj, why, FALSE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -450,15 +459,24 @@ qemuProcessEventPush(qemuDriver *drv, virDomainObj *obj, guint gen, qemuEventKin
     g_thread_pool_push(drv->events, task, NULL);
 }
 
-/* on_poweroff / on_crash: restart = a full stop then a start. */
+static gboolean
+qemuProcessIsRestart(virDomainLifecycleAction action)
+{
+    return action == VIR_DOMAIN_LIFECYCLE_ACTION_RESTART ||
+           action == VIR_DOMAIN_LIFECYCLE_ACTION_RENAME_RESTART ||
+           action == VIR_DOMAIN_LIFECYCLE_ACTION_COREDUMP_RESTART;
+}
+
+/* on_poweroff / on_crash: restart = a full stop then a start.  The stop
+ * kept a transient domain for it; a failed start removes it. */
 static void
-qemuProcessAfterStop(qemuDriver *drv, virDomainObj *obj, virDomainLifecycleAction action)
+qemuProcessStopThen(qemuDriver *drv, virDomainObj *obj, const qemuStopReason *why,
+                    virDomainLifecycleAction action)
 {
     g_autoptr(GError) err = NULL;
 
-    if (action != VIR_DOMAIN_LIFECYCLE_ACTION_RESTART &&
-        action != VIR_DOMAIN_LIFECYCLE_ACTION_RENAME_RESTART &&
-        action != VIR_DOMAIN_LIFECYCLE_ACTION_COREDUMP_RESTART)
+    qemuProcessStopFull(drv, obj, why, qemuProcessIsRestart(action));
+    if (!qemuProcessIsRestart(action))
         return;
     if (!qemuProcessStart(drv, obj, &err))
         g_warning(_("cannot restart domain '%s': %s"), obj->def->name, err->message);
@@ -484,8 +502,8 @@ qemuProcessHandleShutdown(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *pr
         return;
     }
     action = obj->def->on_poweroff;
-    qemuProcessStop(drv, obj, priv->shutdown_guest ? &stopGuestShutdown : &stopHostShutdown);
-    qemuProcessAfterStop(drv, obj, action);
+    qemuProcessStopThen(drv, obj, priv->shutdown_guest ? &stopGuestShutdown : &stopHostShutdown,
+                        action);
 }
 
 static void
@@ -499,8 +517,7 @@ qemuProcessHandlePanic(qemuDriver *drv, virDomainObj *obj)
         qemuProcessSaveStatus(drv, obj);
         return;
     }
-    qemuProcessStop(drv, obj, &stopPanicked);
-    qemuProcessAfterStop(drv, obj, action);
+    qemuProcessStopThen(drv, obj, &stopPanicked, action);
 }
 
 static void
@@ -965,6 +982,34 @@ qemuProcessKillOrphan(const virDomainDef *def)
     }
 }
 
+/* What the guest did while virtd was away: qemu (-no-shutdown) stays up
+ * after a guest power-off or panic, so ask it.  Returns TRUE if the guest
+ * turned out to be stopped or crashed, and has been dealt with. */
+static gboolean
+qemuProcessResync(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *priv)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) reply = qemuMonitorCommand(priv->mon, "query-status", NULL,
+                                                   QEMU_COMMAND_MS, &err);
+    JsonObject *o = reply && JSON_NODE_HOLDS_OBJECT(reply) ? json_node_get_object(reply) : NULL;
+    const char *status = o ? json_object_get_string_member_with_default(o, "status", "") : "";
+
+    if (g_str_equal(status, "shutdown")) {
+        priv->shutdown_seen = priv->shutdown_guest = TRUE;
+        qemuProcessHandleShutdown(drv, obj, priv);
+        return TRUE;
+    }
+    if (g_str_equal(status, "guest-panicked")) {
+        qemuProcessHandlePanic(drv, obj);
+        return TRUE;
+    }
+    if (g_str_equal(status, "paused"))
+        qemuDomainSetState(obj, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_UNKNOWN);
+    else if (g_str_equal(status, "running"))
+        qemuDomainSetState(obj, VIR_DOMAIN_RUNNING, obj->reason);
+    return FALSE;
+}
+
 /* Takes the object the status file is about, creating a transient one. */
 static virDomainObj *
 qemuProcessReconnectObj(qemuDriver *drv, qemuStatus *st)
@@ -1025,6 +1070,8 @@ qemuProcessReconnectOne(qemuDriver *drv, const char *path)
         if (!qemuProcessAttach(drv, obj, QEMU_MONITOR_RECONNECT_MS, &err)) {
             g_warning(_("cannot reconnect to domain '%s': %s"), obj->def->name, err->message);
             qemuProcessStop(drv, obj, &stopDaemon);
+        } else if (qemuProcessResync(drv, obj, priv)) {
+            /* it stopped or crashed while virtd was away: handled */
         } else if (!qemuProcessHook(obj, VIR_HOOK_QEMU_OP_RECONNECT, VIR_HOOK_SUBOP_BEGIN, NULL,
                                     NULL, &err)) {
             if (drv->reconnect_failure == VIR_CONF_RECONNECT_FAILURE_KILL) {
