@@ -57,6 +57,7 @@ typedef struct {
     char *monitor_path;
     guint gen;               /* bumped at every start: stale events are dropped */
     gboolean fake_reboot;    /* virsh reboot: reset instead of stopping */
+    gboolean reboot_stop;    /* virsh reboot with on_reboot=destroy: stop */
     gboolean shutdown_seen;  /* qemu reported SHUTDOWN */
     gboolean shutdown_guest; /* ...initiated by the guest */
     gboolean shutdown_reset; /* ...because the guest rebooted under -no-reboot */
@@ -198,6 +199,7 @@ qemuProcessHook(virDomainObj *obj, virHookQemuOp op, virHookSubop subop, const c
     char uuid[VIR_UUID_STRING_BUFLEN];
     g_autofree char *xml = NULL;
     g_autofree char *name = NULL;
+    g_autoptr(GError) err = NULL;
     virHookContext ctx = {0};
 
     g_mutex_lock(&obj->lock);
@@ -214,7 +216,12 @@ qemuProcessHook(virDomainObj *obj, virHookQemuOp op, virHookSubop subop, const c
     ctx.reconnect = op == VIR_HOOK_QEMU_OP_RECONNECT;
     ctx.on_spawn = virDomainObjSetHookPgid;
     ctx.opaque = obj;
-    return virHookCall(VIR_HOOK_DRIVER_QEMU, name, op, subop, extra, &ctx, xml, NULL, error);
+    if (!virHookCall(VIR_HOOK_DRIVER_QEMU, name, op, subop, extra, &ctx, xml, NULL, &err)) {
+        /* clients see libvirt's code for it, with the script's message */
+        virErrorSet(error, VIR_ERR_HOOK_SCRIPT_FAILED, "%s", err->message);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 /* Hooks whose failure is only logged. */
@@ -322,7 +329,7 @@ qemuProcessReleaseRuntime(qemuDomainPriv *priv)
     priv->pidfd = -1;
     priv->pid = 0;
     priv->fake_reboot = priv->shutdown_seen = priv->shutdown_guest = FALSE;
-    priv->shutdown_reset = FALSE;
+    priv->shutdown_reset = priv->reboot_stop = FALSE;
     priv->watchdog_seen = FALSE;
 }
 
@@ -496,8 +503,8 @@ qemuProcessHandleShutdown(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *pr
         return;
     }
     qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_SHUTDOWN, priv->shutdown_guest ? 1 : 2);
-    if (priv->shutdown_reset) {
-        /* on_reboot=destroy: qemu ran with -no-reboot */
+    if (priv->shutdown_reset || priv->reboot_stop) {
+        /* on_reboot=destroy: qemu ran with -no-reboot, or virsh reboot */
         qemuProcessStop(drv, obj, &stopReboot);
         return;
     }
@@ -806,27 +813,35 @@ qemuProcessDestroy(qemuDriver *drv, virDomainObj *obj, gboolean graceful, GError
     return TRUE;
 }
 
-/* ACPI power button: the guest may ignore it. */
+/* ACPI power button: the guest may ignore it.  A power-off now means a
+ * power-off, even after a reboot whose press the guest never saw. */
 gboolean
 qemuProcessPowerdown(qemuDriver *drv, virDomainObj *obj, GError **error)
 {
     qemuDomainPriv *priv = obj->priv;
 
-    return qemuProcessCheckRunning(obj, error) &&
-           qemuMonitorSimpleCommand(priv->mon, "system_powerdown", error);
+    if (!qemuProcessCheckRunning(obj, error))
+        return FALSE;
+    priv->fake_reboot = priv->reboot_stop = FALSE;
+    return qemuMonitorSimpleCommand(priv->mon, "system_powerdown", error);
 }
 
-/* libvirt's "fake reboot": power button, then reset instead of a stop. */
+/* libvirt's "fake reboot": power button, then reset instead of a stop.
+ * With on_reboot=destroy the reboot is a stop, as in libvirt (a reset
+ * would stop qemu anyway: it runs with -no-reboot). */
 gboolean
 qemuProcessReboot(qemuDriver *drv, virDomainObj *obj, GError **error)
 {
     qemuDomainPriv *priv = obj->priv;
+    gboolean stop;
 
     if (!qemuProcessCheckRunning(obj, error))
         return FALSE;
-    priv->fake_reboot = TRUE;
+    stop = obj->def->on_reboot == VIR_DOMAIN_LIFECYCLE_ACTION_DESTROY;
+    priv->fake_reboot = !stop;
+    priv->reboot_stop = stop;
     if (!qemuMonitorSimpleCommand(priv->mon, "system_powerdown", error)) {
-        priv->fake_reboot = FALSE;
+        priv->fake_reboot = priv->reboot_stop = FALSE;
         return FALSE;
     }
     return TRUE;
@@ -1000,13 +1015,17 @@ qemuProcessResync(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *priv)
         return TRUE;
     }
     if (g_str_equal(status, "guest-panicked")) {
+        if (obj->state == VIR_DOMAIN_CRASHED)
+            return FALSE;       /* kept by on_crash=preserve: still ours */
         qemuProcessHandlePanic(drv, obj);
-        return TRUE;
+        return obj->state != VIR_DOMAIN_CRASHED;
     }
-    if (g_str_equal(status, "paused"))
+    /* the saved state and reason hold unless qemu says otherwise: a guest
+     * paused by virsh suspend stays "paused (user)" */
+    if (g_str_equal(status, "paused") && obj->state != VIR_DOMAIN_PAUSED)
         qemuDomainSetState(obj, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_UNKNOWN);
-    else if (g_str_equal(status, "running"))
-        qemuDomainSetState(obj, VIR_DOMAIN_RUNNING, obj->reason);
+    else if (g_str_equal(status, "running") && obj->state != VIR_DOMAIN_RUNNING)
+        qemuDomainSetState(obj, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED);
     return FALSE;
 }
 

@@ -6,137 +6,17 @@ reference/hooks-contract.md ("qemu" table, "Full sequences") describes it.
 """
 
 import os
-import re
 import signal
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from virshutil import Virsh
+from qemuutil import (BOOT_TIMEOUT, START, Guest, guest_files_fixture,  # noqa: F401
+                      kill_factory_guests_fixture, qemu_calls, qemu_pids_of, requires_qemu,
+                      stop_calls, virtd_fixture, wait_calls)
 
-SRC = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(SRC / "tests" / "guest"))
-import testguest  # noqa: E402
-
-pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/qemu-system-x86_64"),
-                                reason="qemu-system-x86 is not installed")
-
-BOOT_TIMEOUT = 60
-STOP_TIMEOUT = 60
-
-
-@pytest.fixture(scope="session")
-def guest_files():
-    return testguest.build()
-
-
-def guest_xml(files, name, serial, action="run", extra_devices="", on_crash="destroy"):
-    vmlinuz, initrd = files
-    return f"""<domain type='qemu'>
-  <name>{name}</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='q35'>hvm</type>
-    <kernel>{vmlinuz}</kernel>
-    <initrd>{initrd}</initrd>
-    <cmdline>console=ttyS0 test.action={action}</cmdline>
-  </os>
-  <features>
-    <acpi/>
-  </features>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>restart</on_reboot>
-  <on_crash>{on_crash}</on_crash>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <serial type='file'>
-      <source path='{serial}'/>
-      <target port='0'/>
-    </serial>
-    {extra_devices}
-  </devices>
-</domain>
-"""
-
-
-class Guest:
-    """A domain defined in a virtd, with its serial log."""
-
-    def __init__(self, virtd, files, name="g1", **kw):
-        self.virtd = virtd
-        self.name = name
-        self.virsh = Virsh(virtd)
-        self.serial = virtd.tmp_dir / f"{name}.serial"
-        p = self.virsh.define_file("dom", name, guest_xml(files, name, self.serial, **kw))
-        assert p.returncode == 0, p.stderr
-
-    def start(self, check=True):
-        return self.virsh.run("start", self.name, check=check)
-
-    def wait_ready(self, count=1):
-        testguest.wait_marker(str(self.serial), "READY", BOOT_TIMEOUT, count=count)
-
-    def state(self):
-        return self.virsh.out("domstate", "--reason", self.name).strip()
-
-    def wait_state(self, want, timeout=STOP_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.state() == want:
-                return
-            time.sleep(0.1)
-        assert self.state() == want
-
-    def qemu_pid(self):
-        status = self.virtd.run_dir / "qemu" / f"{self.name}.xml"
-        return int(re.search(r"pid='(\d+)'", status.read_text()).group(1))
-
-
-def qemu_calls(virtd, name=None):
-    """(op, subop, extra) of every qemu hook call, in order."""
-    out = []
-    for c in virtd.hook_log.calls():
-        if Path(c.script).name != "qemu":
-            continue
-        if name is None or c.args[0] == name:
-            out.append(tuple(c.args[1:]))
-    return out
-
-
-def wait_calls(virtd, n, timeout=STOP_TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if len(qemu_calls(virtd)) >= n:
-            return qemu_calls(virtd)
-        time.sleep(0.05)
-    return qemu_calls(virtd)
-
-
-START = [("prepare", "begin", "-"), ("start", "begin", "-"), ("started", "begin", "-")]
-
-
-def stop_calls(reason):
-    return [("stopped", "end", "-"), ("release", "end", reason)]
-
-
-@pytest.fixture
-def virtd(virtd_factory):
-    v = virtd_factory()
-    v.install_hook("qemu")
-    v.start()
-    yield v
-    # guests run in their own session: end ours by pid
-    for status in (v.run_dir / "qemu").glob("*.xml"):
-        m = re.search(r"pid='(\d+)'", status.read_text())
-        if m:
-            try:
-                os.kill(int(m.group(1)), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+pytestmark = requires_qemu
 
 
 def test_start_then_acpi_shutdown(virtd, guest_files):
@@ -317,7 +197,7 @@ def test_guest_killed_while_virtd_down(virtd, guest_files):
     os.kill(pid, signal.SIGKILL)
     time.sleep(0.5)
     virtd.start()
-    assert qemu_calls(virtd) == START + stop_calls("unknown")
+    assert wait_calls(virtd, 5) == START + stop_calls("unknown")
     assert g.state() == "shut off (unknown)"
 
 
@@ -347,22 +227,10 @@ def test_sigkill_of_virtd_during_start_hook(virtd_factory, guest_files):
     assert qemu_pids_of(uuid) == [], "no qemu was started"
 
     v.start()
-    assert qemu_calls(v) == START[:2] + stop_calls("failed")
+    assert wait_calls(v, 4) == START[:2] + stop_calls("failed")
     assert g.state() == "shut off (failed)"
     assert list((v.run_dir / "qemu").glob("*.xml")) == []
 
 
 VIRSH_JOIN_TIMEOUT = 30
 
-
-def qemu_pids_of(uuid):
-    """Processes whose command line has '-uuid <uuid>'."""
-    want = b"-uuid\0" + uuid.encode() + b"\0"
-    pids = []
-    for p in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if want in p.read_bytes():
-                pids.append(int(p.parent.name))
-        except OSError:
-            pass
-    return pids
