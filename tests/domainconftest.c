@@ -13,6 +13,8 @@
  * current output instead of comparing.
  */
 #include <glib.h>
+
+#include "testutils.h"
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,45 +27,6 @@
 
 #define DATA_DIR SOURCE_DIR "/tests/domainconfdata"
 #define NULL_UUID "00000000-0000-0000-0000-000000000000"
-
-static gboolean
-testRegenerate(void)
-{
-    return g_strcmp0(g_getenv("VIRTD_TEST_REGENERATE"), "1") == 0;
-}
-
-static char *
-testReadFile(const char *path)
-{
-    g_autoptr(GError) err = NULL;
-    char *text = NULL;
-
-    g_assert_true(g_file_get_contents(path, &text, NULL, &err));
-    g_assert_no_error(err);
-    return text;
-}
-
-/* Compares @actual with the golden file @path, or rewrites it. */
-static void
-testCompareGolden(const char *path, const char *actual)
-{
-    g_autofree char *expected = NULL;
-
-    if (testRegenerate()) {
-        g_assert_true(g_file_set_contents(path, actual, -1, NULL));
-        return;
-    }
-    expected = testReadFile(path);
-    g_assert_cmpstr(actual, ==, expected);
-}
-
-static char *
-testSiblingPath(const char *path, const char *suffix)
-{
-    g_autofree char *base = g_strndup(path, strlen(path) - strlen(".xml"));
-
-    return g_strconcat(base, suffix, NULL);
-}
 
 static char *
 testFormatUUID(const unsigned char *uuid)
@@ -533,51 +496,15 @@ testNoStderr(void)
     g_assert_cmpstr(captured, ==, "");
 }
 
-/* The data of the file-driven tests, freed once they have run. */
-static GPtrArray *testPaths;
-
-static int
-testCompareNames(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static void
-testAddDir(const char *dir, const char *prefix, GTestDataFunc func)
-{
-    g_autoptr(GError) err = NULL;
-    g_autoptr(GDir) d = g_dir_open(dir, 0, &err);
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    const char *name;
-
-    g_assert_no_error(err);
-    while ((name = g_dir_read_name(d))) {
-        if (g_str_has_suffix(name, ".xml") && !g_str_has_suffix(name, ".out.xml"))
-            g_ptr_array_add(names, g_strdup(name));
-    }
-    g_assert_cmpuint(names->len, >, 0);
-    g_ptr_array_sort(names, testCompareNames);
-    for (guint i = 0; i < names->len; i++) {
-        const char *file = g_ptr_array_index(names, i);
-        g_autofree char *test = g_strdup_printf("%s/%s", prefix, file);
-
-        char *path = g_build_filename(dir, file, NULL);
-
-        g_ptr_array_add(testPaths, path);
-        g_test_add_data_func(test, path, func);
-    }
-}
-
 int
 main(int argc, char **argv)
 {
     g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
     int ret;
 
-    testPaths = paths;
     g_test_init(&argc, &argv, NULL);
-    testAddDir(DATA_DIR, "/domain/xml2xml", testXML2XML);
-    testAddDir(DATA_DIR "/invalid", "/domain/invalid", testInvalid);
+    testAddDataDir(paths, DATA_DIR, "/domain/xml2xml", testXML2XML);
+    testAddDataDir(paths, DATA_DIR "/invalid", "/domain/invalid", testInvalid);
     g_test_add_func("/domain/uuid-generated", testUUIDGenerated);
     g_test_add_func("/domain/mac-generated", testMacGenerated);
     g_test_add_func("/domain/live-data", testLiveData);
@@ -590,6 +517,5 @@ main(int argc, char **argv)
     g_test_add_func("/domain/no-stderr", testNoStderr);
     g_test_add_func("/domain/metadata-api", testMetadataAPI);
     ret = g_test_run();
-    testPaths = NULL;
     return ret;
 }

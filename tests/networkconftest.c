@@ -12,50 +12,14 @@
  * current output instead of comparing.
  */
 #include <glib.h>
+
+#include "testutils.h"
 #include <string.h>
 
 #include "network_conf.h"
 
 #define DATA_DIR SOURCE_DIR "/tests/networkconfdata"
 #define NULL_UUID "00000000-0000-0000-0000-000000000000"
-
-static gboolean
-testRegenerate(void)
-{
-    return g_strcmp0(g_getenv("VIRTD_TEST_REGENERATE"), "1") == 0;
-}
-
-static char *
-testReadFile(const char *path)
-{
-    g_autoptr(GError) err = NULL;
-    char *text = NULL;
-
-    g_assert_true(g_file_get_contents(path, &text, NULL, &err));
-    g_assert_no_error(err);
-    return text;
-}
-
-static void
-testCompareGolden(const char *path, const char *actual)
-{
-    g_autofree char *expected = NULL;
-
-    if (testRegenerate()) {
-        g_assert_true(g_file_set_contents(path, actual, -1, NULL));
-        return;
-    }
-    expected = testReadFile(path);
-    g_assert_cmpstr(actual, ==, expected);
-}
-
-static char *
-testSiblingPath(const char *path, const char *suffix)
-{
-    g_autofree char *base = g_strndup(path, strlen(path) - strlen(".xml"));
-
-    return g_strconcat(base, suffix, NULL);
-}
 
 static void
 testXML2XML(gconstpointer data)
@@ -205,55 +169,18 @@ testMacAddr(void)
     g_assert_error(err, VIR_ERROR, VIR_ERR_XML_ERROR);
 }
 
-/* The data of the file-driven tests, freed once they have run. */
-static GPtrArray *testPaths;
-
-static int
-testCompareNames(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static void
-testAddDir(const char *dir, const char *prefix, GTestDataFunc func)
-{
-    g_autoptr(GError) err = NULL;
-    g_autoptr(GDir) d = g_dir_open(dir, 0, &err);
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    const char *name;
-
-    g_assert_no_error(err);
-    while ((name = g_dir_read_name(d))) {
-        if (g_str_has_suffix(name, ".xml") && !g_str_has_suffix(name, ".out.xml"))
-            g_ptr_array_add(names, g_strdup(name));
-    }
-    g_assert_cmpuint(names->len, >, 0);
-    g_ptr_array_sort(names, testCompareNames);
-    for (guint i = 0; i < names->len; i++) {
-        const char *file = g_ptr_array_index(names, i);
-        g_autofree char *test = g_strdup_printf("%s/%s", prefix, file);
-
-        char *path = g_build_filename(dir, file, NULL);
-
-        g_ptr_array_add(testPaths, path);
-        g_test_add_data_func(test, path, func);
-    }
-}
-
 int
 main(int argc, char **argv)
 {
     g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
     int ret;
 
-    testPaths = paths;
     g_test_init(&argc, &argv, NULL);
-    testAddDir(DATA_DIR, "/network/xml2xml", testXML2XML);
-    testAddDir(DATA_DIR "/invalid", "/network/invalid", testInvalid);
+    testAddDataDir(paths, DATA_DIR, "/network/xml2xml", testXML2XML);
+    testAddDataDir(paths, DATA_DIR "/invalid", "/network/invalid", testInvalid);
     g_test_add_func("/network/fields", testFields);
     g_test_add_func("/network/defaults", testDefaults);
     g_test_add_func("/network/mac-addr", testMacAddr);
     ret = g_test_run();
-    testPaths = NULL;
     return ret;
 }

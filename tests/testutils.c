@@ -84,3 +84,82 @@ testRemoveTree(const char *path)
         g_unlink(path);
     }
 }
+
+/* Golden files are rewritten, never edited by hand: VIRTD_TEST_REGENERATE=1 */
+gboolean
+testRegenerate(void)
+{
+    return g_strcmp0(g_getenv("VIRTD_TEST_REGENERATE"), "1") == 0;
+}
+
+char *
+testReadFile(const char *path)
+{
+    g_autoptr(GError) err = NULL;
+    char *text = NULL;
+
+    g_assert_true(g_file_get_contents(path, &text, NULL, &err));
+    g_assert_no_error(err);
+    return text;
+}
+
+/* Compares @actual with the golden file @path, or rewrites it. */
+void
+testCompareGolden(const char *path, const char *actual)
+{
+    g_autofree char *expected = NULL;
+
+    if (testRegenerate()) {
+        g_assert_true(g_file_set_contents(path, actual, -1, NULL));
+        return;
+    }
+    expected = testReadFile(path);
+    g_assert_cmpstr(actual, ==, expected);
+}
+
+/* "dir/name.xml" -> "dir/name<suffix>" */
+char *
+testSiblingPath(const char *path, const char *suffix)
+{
+    g_autofree char *base = g_strndup(path, strlen(path) - strlen(".xml"));
+
+    return g_strconcat(base, suffix, NULL);
+}
+
+static int
+testCompareNames(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/**
+ * testAddDataDir:
+ * @keep: owns the paths handed to the tests (free it after g_test_run)
+ *
+ * Adds one test "<prefix>/<file>" per input file "*.xml" of @dir (golden
+ * "*.out.xml" files excluded), in byte order.
+ */
+void
+testAddDataDir(GPtrArray *keep, const char *dir, const char *prefix, GTestDataFunc func)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GDir) d = g_dir_open(dir, 0, &err);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+
+    g_assert_no_error(err);
+    while ((name = g_dir_read_name(d))) {
+        if (g_str_has_suffix(name, ".xml") && !g_str_has_suffix(name, ".out.xml"))
+            g_ptr_array_add(names, g_strdup(name));
+    }
+    g_assert_cmpuint(names->len, >, 0);
+    g_ptr_array_sort(names, testCompareNames);
+    for (guint i = 0; i < names->len; i++) {
+        const char *file = g_ptr_array_index(names, i);
+        g_autofree char *test = g_strdup_printf("%s/%s", prefix, file);
+        char *path = g_build_filename(dir, file, NULL);
+
+        g_ptr_array_add(keep, path);
+        g_test_add_data_func(test, path, func);
+    }
+}
