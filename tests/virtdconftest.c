@@ -33,6 +33,7 @@ test_defaults(void)
     g_assert_cmpstr(cfg->run_dir, ==, VIRTD_DEFAULT_RUN_DIR);
     g_assert_cmpstr(virHookConfigGetDir(cfg->hooks), ==, VIRTD_DEFAULT_HOOKS_DIR);
     g_assert_cmpint(cfg->reconnect_failure, ==, VIR_CONF_RECONNECT_FAILURE_KEEP);
+    g_assert_cmpstr(cfg->qemu_emulator, ==, "/usr/bin/qemu-system-x86_64");
     g_assert_cmpuint(virHookConfigGetTimeout(cfg->hooks, VIR_HOOK_DRIVER_QEMU,
                                              VIR_HOOK_QEMU_OP_START),
                      ==, 120);
@@ -57,7 +58,9 @@ test_full(void)
                                        "timeout.qemu.prepare = 5\n"
                                        "timeout.network.port-created = 7\n"
                                        "reconnect_failure = kill\n"
-                                       "allow_unsafe_permissions = true\n");
+                                       "allow_unsafe_permissions = true\n"
+                                       "[qemu]\n"
+                                       "emulator = /opt/qemu/bin/qemu-system-x86_64\n");
     g_autoptr(virtdConfig) cfg = NULL;
     g_autoptr(GError) err = NULL;
 
@@ -68,6 +71,7 @@ test_full(void)
     g_assert_cmpstr(cfg->run_dir, ==, "/srv/run");
     g_assert_cmpstr(virHookConfigGetDir(cfg->hooks), ==, "/srv/hooks");
     g_assert_cmpint(cfg->reconnect_failure, ==, VIR_CONF_RECONNECT_FAILURE_KILL);
+    g_assert_cmpstr(cfg->qemu_emulator, ==, "/opt/qemu/bin/qemu-system-x86_64");
     g_assert_cmpuint(virHookConfigGetTimeout(cfg->hooks, VIR_HOOK_DRIVER_QEMU,
                                              VIR_HOOK_QEMU_OP_PREPARE),
                      ==, 5);
@@ -112,6 +116,9 @@ static const BadCase badCases[] = {
     {"[hooks]\nallow_unsafe_permissions = perhaps\n", VIR_CONF_ERROR_VALUE,
      "[hooks] allow_unsafe_permissions: must be true or false"},
     {"[hooks]\ndir = hooks\n", VIR_CONF_ERROR_VALUE, "[hooks] dir: must be an absolute path"},
+    {"[qemu]\nemulator = qemu\n", VIR_CONF_ERROR_VALUE,
+     "[qemu] emulator: must be an absolute path"},
+    {"[qemu]\nbinary = /x\n", VIR_CONF_ERROR_KEY, "unknown key 'binary' in [qemu]"},
 };
 
 static void

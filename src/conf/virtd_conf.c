@@ -38,6 +38,7 @@ virtdConfigNew(void)
     cfg->state_dir = g_strdup(VIRTD_DEFAULT_STATE_DIR);
     cfg->run_dir = g_strdup(VIRTD_DEFAULT_RUN_DIR);
     cfg->reconnect_failure = VIR_CONF_RECONNECT_FAILURE_KEEP;
+    cfg->qemu_emulator = g_strdup(VIRTD_DEFAULT_QEMU_EMULATOR);
     cfg->hooks = virHookConfigNew(VIRTD_DEFAULT_HOOKS_DIR);
     return cfg;
 }
@@ -51,6 +52,7 @@ virtdConfigFree(virtdConfig *cfg)
     g_free(cfg->conf_dir);
     g_free(cfg->state_dir);
     g_free(cfg->run_dir);
+    g_free(cfg->qemu_emulator);
     virHookConfigUnref(cfg->hooks);
     g_free(cfg);
 }
@@ -220,6 +222,20 @@ virtdConfigLoadHooks(virtdConfig *cfg, GKeyFile *kf, const char *path, GError **
     return TRUE;
 }
 
+static gboolean
+virtdConfigLoadQemu(virtdConfig *cfg, GKeyFile *kf, const char *path, GError **error)
+{
+    g_auto(GStrv) keys = g_key_file_get_keys(kf, "qemu", NULL, NULL);
+
+    for (size_t i = 0; keys && keys[i]; i++) {
+        if (!g_str_equal(keys[i], "emulator"))
+            return virtdConfigUnknownKey(path, "qemu", keys[i], error);
+        if (!virtdConfigGetPath(kf, path, "qemu", keys[i], &cfg->qemu_emulator, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 /**
  * virtdConfigLoad:
  * @path: the file
@@ -252,6 +268,9 @@ virtdConfigLoad(const char *path, gboolean must_exist, GError **error)
                 return NULL;
         } else if (g_str_equal(groups[i], "hooks")) {
             if (!virtdConfigLoadHooks(cfg, kf, path, error))
+                return NULL;
+        } else if (g_str_equal(groups[i], "qemu")) {
+            if (!virtdConfigLoadQemu(cfg, kf, path, error))
                 return NULL;
         } else {
             g_set_error(error, VIR_CONF_ERROR, VIR_CONF_ERROR_KEY,

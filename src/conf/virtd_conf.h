@@ -29,6 +29,7 @@ typedef struct {
     char *state_dir;
     char *run_dir;
     virConfReconnectFailure reconnect_failure;
+    char *qemu_emulator;     /* [qemu] emulator: when a domain has no <emulator> */
     virHookConfig *hooks;    /* hooks dir, timeouts, permission check */
 } virtdConfig;
 

@@ -37,7 +37,6 @@
 # define P_PIDFD 3
 #endif
 
-#define QEMU_DEFAULT_EMULATOR "/usr/bin/qemu-system-x86_64"
 #define QEMU_MONITOR_OPEN_MS 30000
 #define QEMU_MONITOR_RECONNECT_MS 5000
 #define QEMU_COMMAND_MS 30000
@@ -1143,7 +1142,7 @@ qemuProcessInit(qemuDriver *drv, const virtdConfig *cfg, GError **error)
 
     drv->status_dir = g_build_filename(cfg->run_dir, "qemu", NULL);
     drv->log_dir = g_build_filename(cfg->state_dir, "qemu", "log", NULL);
-    drv->emulator = g_strdup(QEMU_DEFAULT_EMULATOR);
+    drv->emulator = g_strdup(cfg->qemu_emulator);
     drv->reconnect_failure = cfg->reconnect_failure;
     drv->next_id = 1;
     drv->events = g_thread_pool_new(qemuProcessEventRun, NULL, QEMU_EVENT_THREADS, FALSE,
