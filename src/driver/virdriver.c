@@ -13,6 +13,7 @@ static const virNetworkDriver *networkDriver;
 static virDomainEventFunc domainEventFn;
 static virNetworkEventFunc networkEventFn;
 static gpointer eventOpaque;
+static virDomainEventIdFunc domainEventIdFn;
 
 void
 virDomainHandleClear(virDomainHandle *h)
@@ -100,6 +101,21 @@ virDriverEmitDomainEvent(const virHypervisorDriver *drv, const virDomainHandle *
 {
     if (domainEventFn)
         domainEventFn(drv, dom, event, detail, eventOpaque);
+}
+
+/* Set once at start-up, with the lifecycle handlers. */
+void
+virDriverSetDomainEventIdHandler(virDomainEventIdFunc fn)
+{
+    domainEventIdFn = fn;
+}
+
+void
+virDriverEmitDomainEventId(const virHypervisorDriver *drv, const virDomainHandle *dom,
+                           int event_id, int arg)
+{
+    if (domainEventIdFn)
+        domainEventIdFn(drv, dom, event_id, arg, eventOpaque);
 }
 
 void

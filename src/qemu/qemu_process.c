@@ -42,6 +42,7 @@
 #define QEMU_COMMAND_MS 30000
 #define QEMU_KILL_GRACE_MS 10000
 #define QEMU_EVENT_THREADS 4
+#define QEMU_RESET_DEBOUNCE_US (2 * G_USEC_PER_SEC)
 
 typedef struct _qemuMonitorCtx qemuMonitorCtx;
 static void qemuMonitorCtxFree(qemuMonitorCtx *mc);
@@ -61,6 +62,7 @@ typedef struct {
     gboolean shutdown_guest; /* ...initiated by the guest */
     gboolean shutdown_reset; /* ...because the guest rebooted under -no-reboot */
     gboolean watchdog_seen;
+    gint64 last_reset_us;    /* one guest reboot gives 2-3 RESET events */
     gboolean stopping;
     GArray *tap_fds;         /* int: per interface, our copy of its tap's fd */
 } qemuDomainPriv;
@@ -407,6 +409,30 @@ qemuMonitorCtxFree(qemuMonitorCtx *mc)
 }
 
 static void
+qemuProcessEmitId(qemuDriver *drv, virDomainObj *obj, int event_id, int arg)
+{
+    g_auto(virDomainHandle) h = {0};
+
+    virDomainObjFillHandle(obj, &h);
+    virDriverEmitDomainEventId(drv->dom.table, &h, event_id, arg);
+}
+
+/* qemu's watchdog action names, in libvirt's virDomainEventWatchdogAction order */
+static const char *const qemuWatchdogActions[] = {
+    "none", "pause", "reset", "poweroff", "shutdown", "debug", "inject-nmi",
+};
+
+static void
+qemuProcessEmitWatchdog(qemuDriver *drv, virDomainObj *obj, JsonObject *data)
+{
+    const char *action = data ? json_object_get_string_member_with_default(data, "action", "")
+                              : "";
+    int code = virEnumFromString(qemuWatchdogActions, G_N_ELEMENTS(qemuWatchdogActions), action);
+
+    qemuProcessEmitId(drv, obj, VIR_DOMAIN_EVENT_ID_WATCHDOG, code < 0 ? 0 : code);
+}
+
+static void
 qemuProcessOnEvent(qemuMonitor *mon, const char *name, JsonObject *data, gint64 ts,
                    gpointer opaque)
 {
@@ -426,6 +452,11 @@ qemuProcessOnEvent(qemuMonitor *mon, const char *name, JsonObject *data, gint64 
         qemuProcessEventPush(mc->drv, mc->obj, mc->gen, QEMU_EVENT_PANIC);
     } else if (g_str_equal(name, "WATCHDOG")) {
         priv->watchdog_seen = TRUE;
+        qemuProcessEmitWatchdog(mc->drv, mc->obj, data);
+    } else if (g_str_equal(name, "RESET")) {
+        if (ts - priv->last_reset_us > QEMU_RESET_DEBOUNCE_US)
+            qemuProcessEmitId(mc->drv, mc->obj, VIR_DOMAIN_EVENT_ID_REBOOT, 0);
+        priv->last_reset_us = ts;
     }
 }
 

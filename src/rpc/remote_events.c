@@ -41,6 +41,8 @@ static void remoteEventsDomain(const virHypervisorDriver *drv, const virDomainHa
                                int event, int detail, gpointer opaque);
 static void remoteEventsNetwork(const virNetworkHandle *net, int event, int detail,
                                 gpointer opaque);
+static void remoteEventsDomainId(const virHypervisorDriver *drv, const virDomainHandle *dom,
+                                 int event_id, int arg, gpointer opaque);
 
 /**
  * remoteEventsInit:
@@ -55,6 +57,7 @@ remoteEventsInit(void)
         remoteEventsRegs = g_ptr_array_new_with_free_func((GDestroyNotify)remoteEventRegFree);
     g_mutex_unlock(&remoteEventsLock);
     virDriverSetEventHandlers(remoteEventsDomain, remoteEventsNetwork, NULL);
+    virDriverSetDomainEventIdHandler(remoteEventsDomainId);
 }
 
 /* The handlers stay installed (a driver may emit while shutting down):
@@ -146,6 +149,34 @@ remoteEventsDomain(const virHypervisorDriver *drv, const virDomainHandle *dom, i
 
         if (remoteEventRegMatchesDomain(reg, drv, dom))
             remoteEventsDomainOne(reg, dom, event, detail);
+    }
+    g_mutex_unlock(&remoteEventsLock);
+}
+
+/* Any thread (virDomainEventIdFunc): reboot and watchdog, for clients
+ * that registered for them with callbacks (there is no legacy form here). */
+static void
+remoteEventsDomainId(const virHypervisorDriver *drv, const virDomainHandle *dom, int event_id,
+                     int arg, gpointer opaque)
+{
+    gboolean watchdog = event_id == VIR_DOMAIN_EVENT_ID_WATCHDOG;
+
+    g_mutex_lock(&remoteEventsLock);
+    for (guint i = 0; remoteEventsRegs && i < remoteEventsRegs->len; i++) {
+        remoteEventReg *reg = g_ptr_array_index(remoteEventsRegs, i);
+        remoteDomainEventCallbackIntMsg msg = {
+            .callback_id = reg->callback_id, .dom = *dom, .value = arg};
+
+        if (reg->kind != REMOTE_EVENT_DOMAIN_CALLBACK || reg->drv != drv ||
+            reg->event_id != event_id ||
+            (reg->filtered && memcmp(reg->uuid, dom->uuid, VIR_UUID_BUFLEN) != 0))
+            continue;
+        remoteEventsSend(reg,
+                         watchdog ? REMOTE_PROC_DOMAIN_EVENT_CALLBACK_WATCHDOG
+                                  : REMOTE_PROC_DOMAIN_EVENT_CALLBACK_REBOOT,
+                         watchdog ? virNetXdrDomainEventCallbackIntMsg
+                                  : virNetXdrDomainEventCallbackDomMsg,
+                         &msg);
     }
     g_mutex_unlock(&remoteEventsLock);
 }

@@ -385,6 +385,22 @@ virNetXdrDomainEventCallbackLifecycleMsg(XDR *xdrs, void *obj)
 }
 
 bool_t
+virNetXdrDomainEventCallbackDomMsg(XDR *xdrs, void *obj)
+{
+    remoteDomainEventCallbackIntMsg *m = obj;
+
+    return xdr_int(xdrs, &m->callback_id) && virNetXdrDomain(xdrs, &m->dom);
+}
+
+bool_t
+virNetXdrDomainEventCallbackIntMsg(XDR *xdrs, void *obj)
+{
+    remoteDomainEventCallbackIntMsg *m = obj;
+
+    return virNetXdrDomainEventCallbackDomMsg(xdrs, obj) && xdr_int(xdrs, &m->value);
+}
+
+bool_t
 virNetXdrDomainEventLifecycleMsg(XDR *xdrs, void *obj)
 {
     remoteDomainEventLifecycleMsg *m = obj;

@@ -141,6 +141,8 @@ typedef enum {
     REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY = 316,
     REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY = 317,
     REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE = 318,
+    REMOTE_PROC_DOMAIN_EVENT_CALLBACK_REBOOT = 319,
+    REMOTE_PROC_DOMAIN_EVENT_CALLBACK_WATCHDOG = 321,
     REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS = 350,
     REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK = 360,
     REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK = 361,
@@ -312,6 +314,13 @@ typedef struct {
     int detail;
 } remoteDomainEventCallbackLifecycleMsg;
 
+/* reboot: callbackID + domain; watchdog: + the action */
+typedef struct {
+    int callback_id;
+    virDomainHandle dom;
+    int value;
+} remoteDomainEventCallbackIntMsg;
+
 typedef struct {
     virDomainHandle dom;
     int event;
@@ -354,6 +363,8 @@ bool_t virNetXdrDomainGetStateRet(XDR *xdrs, void *obj);
 bool_t virNetXdrDomainEventRegisterArgs(XDR *xdrs, void *obj);
 bool_t virNetXdrNetworkEventRegisterArgs(XDR *xdrs, void *obj);
 bool_t virNetXdrDomainEventCallbackLifecycleMsg(XDR *xdrs, void *obj);
+bool_t virNetXdrDomainEventCallbackDomMsg(XDR *xdrs, void *obj);
+bool_t virNetXdrDomainEventCallbackIntMsg(XDR *xdrs, void *obj);
 bool_t virNetXdrDomainEventLifecycleMsg(XDR *xdrs, void *obj);
 bool_t virNetXdrNetworkEventLifecycleMsg(XDR *xdrs, void *obj);
 
