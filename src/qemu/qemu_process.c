@@ -43,6 +43,8 @@
 #define QEMU_KILL_GRACE_MS 10000
 #define QEMU_EVENT_THREADS 4
 #define QEMU_RESET_DEBOUNCE_US (2 * G_USEC_PER_SEC)
+#define QEMU_PAUSED_WATCHDOG 6      /* virDomainPausedReason */
+#define QEMU_SUSPENDED_WATCHDOG 3   /* virDomainEventSuspendedDetailType */
 
 typedef struct _qemuMonitorCtx qemuMonitorCtx;
 static void qemuMonitorCtxFree(qemuMonitorCtx *mc);
@@ -63,6 +65,10 @@ typedef struct {
     gboolean shutdown_reset; /* ...because the guest rebooted under -no-reboot */
     gboolean watchdog_seen;
     gint64 last_reset_us;    /* one guest reboot gives 2-3 RESET events */
+    gboolean expect_stop;    /* the next STOP / RESUME come from our own command */
+    gboolean expect_resume;
+    gboolean watchdog_pause; /* the last WATCHDOG event paused the guest */
+    gboolean panicked;       /* GUEST_PANICKED seen: its STOP is handled with it */
     gboolean stopping;
     GArray *tap_fds;         /* int: per interface, our copy of its tap's fd */
 } qemuDomainPriv;
@@ -331,6 +337,8 @@ qemuProcessReleaseRuntime(qemuDomainPriv *priv)
     priv->pid = 0;
     priv->fake_reboot = priv->shutdown_seen = priv->shutdown_guest = FALSE;
     priv->shutdown_reset = priv->reboot_stop = FALSE;
+    priv->expect_stop = priv->expect_resume = FALSE;
+    priv->watchdog_pause = priv->panicked = FALSE;
     priv->watchdog_seen = FALSE;
 }
 
@@ -432,6 +440,41 @@ qemuProcessEmitWatchdog(qemuDriver *drv, virDomainObj *obj, JsonObject *data)
     qemuProcessEmitId(drv, obj, VIR_DOMAIN_EVENT_ID_WATCHDOG, code < 0 ? 0 : code);
 }
 
+/* The vCPUs stopped for a reason of qemu's own (a watchdog 'pause'
+ * action...), not because virtd asked or a power-off/panic is handled. */
+static void
+qemuProcessOnStop(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *priv)
+{
+    gboolean watchdog = priv->watchdog_pause;
+
+    if (priv->expect_stop) {
+        priv->expect_stop = FALSE;
+        return;
+    }
+    if (priv->shutdown_seen || priv->panicked || priv->stopping || obj->state != VIR_DOMAIN_RUNNING)
+        return;
+    priv->watchdog_pause = FALSE;
+    qemuDomainSetState(obj, VIR_DOMAIN_PAUSED,
+                       watchdog ? QEMU_PAUSED_WATCHDOG : VIR_DOMAIN_PAUSED_UNKNOWN);
+    qemuProcessSaveStatus(drv, obj);
+    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_SUSPENDED,
+                   watchdog ? QEMU_SUSPENDED_WATCHDOG : 0);
+}
+
+static void
+qemuProcessOnResume(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *priv)
+{
+    if (priv->expect_resume) {
+        priv->expect_resume = FALSE;
+        return;
+    }
+    if (priv->stopping || obj->state != VIR_DOMAIN_PAUSED)
+        return;
+    qemuDomainSetState(obj, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED);
+    qemuProcessSaveStatus(drv, obj);
+    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_RESUMED, 0);
+}
+
 static void
 qemuProcessOnEvent(qemuMonitor *mon, const char *name, JsonObject *data, gint64 ts,
                    gpointer opaque)
@@ -449,10 +492,18 @@ qemuProcessOnEvent(qemuMonitor *mon, const char *name, JsonObject *data, gint64 
                                          "guest-reset") == 0;
         qemuProcessEventPush(mc->drv, mc->obj, mc->gen, QEMU_EVENT_SHUTDOWN);
     } else if (g_str_equal(name, "GUEST_PANICKED")) {
+        priv->panicked = TRUE;
         qemuProcessEventPush(mc->drv, mc->obj, mc->gen, QEMU_EVENT_PANIC);
     } else if (g_str_equal(name, "WATCHDOG")) {
         priv->watchdog_seen = TRUE;
+        priv->watchdog_pause = data && g_strcmp0(json_object_get_string_member_with_default(
+                                                     data, "action", ""),
+                                                 "pause") == 0;
         qemuProcessEmitWatchdog(mc->drv, mc->obj, data);
+    } else if (g_str_equal(name, "STOP")) {
+        qemuProcessOnStop(mc->drv, mc->obj, priv);
+    } else if (g_str_equal(name, "RESUME")) {
+        qemuProcessOnResume(mc->drv, mc->obj, priv);
     } else if (g_str_equal(name, "RESET")) {
         if (ts - priv->last_reset_us > QEMU_RESET_DEBOUNCE_US)
             qemuProcessEmitId(mc->drv, mc->obj, VIR_DOMAIN_EVENT_ID_REBOOT, 0);
@@ -527,6 +578,7 @@ qemuProcessHandleShutdown(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *pr
 
     if (priv->fake_reboot) {
         priv->fake_reboot = priv->shutdown_seen = FALSE;
+        priv->expect_resume = TRUE;
         if (!qemuMonitorSimpleCommand(priv->mon, "system_reset", &err) ||
             !qemuMonitorSimpleCommand(priv->mon, "cont", &err))
             g_warning(_("reboot of domain '%s' failed: %s"), obj->def->name, err->message);
@@ -752,6 +804,7 @@ qemuProcessLaunch(qemuDriver *drv, virDomainObj *obj, GError **error)
     if (!qemuProcessSpawn(drv, obj, error))
         return FALSE;
     qemuProcessSaveStatus(drv, obj);
+    priv->expect_resume = TRUE;
     if (!qemuProcessAttach(drv, obj, QEMU_MONITOR_OPEN_MS, error) ||
         !qemuMonitorSimpleCommand(priv->mon, "cont", error))
         return FALSE;
@@ -891,9 +944,13 @@ qemuProcessSuspend(qemuDriver *drv, virDomainObj *obj, GError **error)
 {
     qemuDomainPriv *priv = obj->priv;
 
-    if (!qemuProcessCheckRunning(obj, error) ||
-        !qemuMonitorSimpleCommand(priv->mon, "stop", error))
+    if (!qemuProcessCheckRunning(obj, error))
         return FALSE;
+    priv->expect_stop = TRUE;
+    if (!qemuMonitorSimpleCommand(priv->mon, "stop", error)) {
+        priv->expect_stop = FALSE;
+        return FALSE;
+    }
     qemuDomainSetState(obj, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER);
     qemuProcessSaveStatus(drv, obj);
     qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_SUSPENDED, 0);
@@ -905,9 +962,13 @@ qemuProcessResume(qemuDriver *drv, virDomainObj *obj, GError **error)
 {
     qemuDomainPriv *priv = obj->priv;
 
-    if (!qemuProcessCheckRunning(obj, error) ||
-        !qemuMonitorSimpleCommand(priv->mon, "cont", error))
+    if (!qemuProcessCheckRunning(obj, error))
         return FALSE;
+    priv->expect_resume = TRUE;
+    if (!qemuMonitorSimpleCommand(priv->mon, "cont", error)) {
+        priv->expect_resume = FALSE;
+        return FALSE;
+    }
     qemuDomainSetState(obj, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED);
     qemuProcessSaveStatus(drv, obj);
     qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_RESUMED, 0);

@@ -679,10 +679,6 @@ def test_watchdog_poweroff(virtd, guest_files, events):
                   lifecycle("g1", "Stopped Crashed"))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "qemu_process.c ignores qemu's STOP event and the WATCHDOG action: a guest paused by "
-    "<watchdog action='pause'/> stays 'running (booted)' in virtd, with no 'Suspended "
-    "Watchdog' event (libvirt: 'paused (watchdog)')"))
 def test_watchdog_pause(virtd, guest_files, events):
     g = Guest(virtd, guest_files, action="watchdog",
               extra_devices="<watchdog model='i6300esb' action='pause'/>")
@@ -691,8 +687,9 @@ def test_watchdog_pause(virtd, guest_files, events):
     time.sleep(3)                        # the watchdog fires 1 s after WATCHDOG-ARMED
     try:
         assert g.state() == "paused (watchdog)"
-        expect_events(events, lifecycle("g1", "Defined Added", "Started Booted",
-                                        "Suspended Watchdog"))
+        expect_events(events, lifecycle("g1", "Defined Added", "Started Booted") +
+                      ["event 'watchdog' for domain 'g1': pause"] +
+                      lifecycle("g1", "Suspended Watchdog"))
         no_more_calls(virtd, START)
     finally:
         g.virsh.run("destroy", "g1", check=False)
