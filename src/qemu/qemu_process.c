@@ -577,11 +577,14 @@ qemuProcessHandleShutdown(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *pr
     virDomainLifecycleAction action;
 
     if (priv->fake_reboot) {
-        priv->fake_reboot = priv->shutdown_seen = FALSE;
+        /* Events come before the replies that follow them: by the time
+         * these commands return, the STOP of the power-off and the RESUME
+         * of our cont have been seen, so only now is the power-off over. */
         priv->expect_resume = TRUE;
         if (!qemuMonitorSimpleCommand(priv->mon, "system_reset", &err) ||
             !qemuMonitorSimpleCommand(priv->mon, "cont", &err))
             g_warning(_("reboot of domain '%s' failed: %s"), obj->def->name, err->message);
+        priv->fake_reboot = priv->shutdown_seen = FALSE;
         return;
     }
     qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_SHUTDOWN, priv->shutdown_guest ? 1 : 2);
