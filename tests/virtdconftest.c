@@ -34,6 +34,7 @@ test_defaults(void)
     g_assert_cmpstr(virHookConfigGetDir(cfg->hooks), ==, VIRTD_DEFAULT_HOOKS_DIR);
     g_assert_cmpint(cfg->reconnect_failure, ==, VIR_CONF_RECONNECT_FAILURE_KEEP);
     g_assert_cmpstr(cfg->qemu_emulator, ==, "/usr/bin/qemu-system-x86_64");
+    g_assert_cmpuint(cfg->qemu_job_wait, ==, 60);
     g_assert_cmpuint(virHookConfigGetTimeout(cfg->hooks, VIR_HOOK_DRIVER_QEMU,
                                              VIR_HOOK_QEMU_OP_START),
                      ==, 120);
@@ -60,7 +61,8 @@ test_full(void)
                                        "reconnect_failure = kill\n"
                                        "allow_unsafe_permissions = true\n"
                                        "[qemu]\n"
-                                       "emulator = /opt/qemu/bin/qemu-system-x86_64\n");
+                                       "emulator = /opt/qemu/bin/qemu-system-x86_64\n"
+                                       "job_wait = 5\n");
     g_autoptr(virtdConfig) cfg = NULL;
     g_autoptr(GError) err = NULL;
 
@@ -72,6 +74,7 @@ test_full(void)
     g_assert_cmpstr(virHookConfigGetDir(cfg->hooks), ==, "/srv/hooks");
     g_assert_cmpint(cfg->reconnect_failure, ==, VIR_CONF_RECONNECT_FAILURE_KILL);
     g_assert_cmpstr(cfg->qemu_emulator, ==, "/opt/qemu/bin/qemu-system-x86_64");
+    g_assert_cmpuint(cfg->qemu_job_wait, ==, 5);
     g_assert_cmpuint(virHookConfigGetTimeout(cfg->hooks, VIR_HOOK_DRIVER_QEMU,
                                              VIR_HOOK_QEMU_OP_PREPARE),
                      ==, 5);
@@ -118,6 +121,8 @@ static const BadCase badCases[] = {
     {"[hooks]\ndir = hooks\n", VIR_CONF_ERROR_VALUE, "[hooks] dir: must be an absolute path"},
     {"[qemu]\nemulator = qemu\n", VIR_CONF_ERROR_VALUE,
      "[qemu] emulator: must be an absolute path"},
+    {"[qemu]\njob_wait = forever\n", VIR_CONF_ERROR_VALUE,
+     "[qemu] job_wait: 'forever' is not a number of seconds between 0 and 86400"},
     {"[qemu]\nbinary = /x\n", VIR_CONF_ERROR_KEY, "unknown key 'binary' in [qemu]"},
 };
 

@@ -39,6 +39,7 @@ virtdConfigNew(void)
     cfg->run_dir = g_strdup(VIRTD_DEFAULT_RUN_DIR);
     cfg->reconnect_failure = VIR_CONF_RECONNECT_FAILURE_KEEP;
     cfg->qemu_emulator = g_strdup(VIRTD_DEFAULT_QEMU_EMULATOR);
+    cfg->qemu_job_wait = VIRTD_DEFAULT_JOB_WAIT;
     cfg->hooks = virHookConfigNew(VIRTD_DEFAULT_HOOKS_DIR);
     return cfg;
 }
@@ -228,9 +229,15 @@ virtdConfigLoadQemu(virtdConfig *cfg, GKeyFile *kf, const char *path, GError **e
     g_auto(GStrv) keys = g_key_file_get_keys(kf, "qemu", NULL, NULL);
 
     for (size_t i = 0; keys && keys[i]; i++) {
-        if (!g_str_equal(keys[i], "emulator"))
+        gboolean ok;
+
+        if (g_str_equal(keys[i], "emulator"))
+            ok = virtdConfigGetPath(kf, path, "qemu", keys[i], &cfg->qemu_emulator, error);
+        else if (g_str_equal(keys[i], "job_wait"))
+            ok = virtdConfigGetSeconds(kf, path, "qemu", keys[i], &cfg->qemu_job_wait, error);
+        else
             return virtdConfigUnknownKey(path, "qemu", keys[i], error);
-        if (!virtdConfigGetPath(kf, path, "qemu", keys[i], &cfg->qemu_emulator, error))
+        if (!ok)
             return FALSE;
     }
     return TRUE;

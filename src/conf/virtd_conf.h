@@ -30,6 +30,7 @@ typedef struct {
     char *run_dir;
     virConfReconnectFailure reconnect_failure;
     char *qemu_emulator;     /* [qemu] emulator: when a domain has no <emulator> */
+    guint qemu_job_wait;     /* [qemu] job_wait: seconds a call waits for a busy guest */
     virHookConfig *hooks;    /* hooks dir, timeouts, permission check */
 } virtdConfig;
 

@@ -17,8 +17,6 @@
     (VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_UPDATE_CPU |             \
      VIR_DOMAIN_XML_MIGRATABLE)
 #define LIST_FLAGS 0xffff
-/* how long a state-changing call waits for another one to finish */
-#define JOB_WAIT_SECONDS 60
 
 static void
 virDomainObjClear(gpointer data)
@@ -575,16 +573,19 @@ virDomainCallerPgid(pid_t pid)
  * virDomainObjBeginJob:
  * @caller: who asks (NULL for virtd itself)
  * @job: the operation's name, for messages
+ * @wait_seconds: how long to wait for another operation to finish
  *
  * Takes the domain's job.  A call coming from the hook script that the
  * current job is running (the caller is in the hook's process group) is
- * refused at once: waiting would deadlock.  Other callers wait, bounded.
+ * refused at once: waiting would deadlock.  Other callers wait, at most
+ * @wait_seconds (0: not at all; VIR_DOMAIN_JOB_WAIT_FOREVER: no limit).
  */
 gboolean
-virDomainObjBeginJob(virDomainObj *obj, virCaller *caller, const char *job, GError **error)
+virDomainObjBeginJob(virDomainObj *obj, virCaller *caller, const char *job, guint wait_seconds,
+                     GError **error)
 {
     pid_t pgid = caller ? virDomainCallerPgid(caller->pid) : 0;
-    gint64 deadline = g_get_monotonic_time() + JOB_WAIT_SECONDS * G_USEC_PER_SEC;
+    gint64 deadline = g_get_monotonic_time() + (gint64)wait_seconds * G_USEC_PER_SEC;
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
 
     while (obj->job) {
@@ -595,11 +596,13 @@ virDomainObjBeginJob(virDomainObj *obj, virCaller *caller, const char *job, GErr
                         obj->def->name, obj->job);
             return FALSE;
         }
-        if (!g_cond_wait_until(&obj->job_cond, &obj->lock, deadline)) {
+        if (wait_seconds == VIR_DOMAIN_JOB_WAIT_FOREVER) {
+            g_cond_wait(&obj->job_cond, &obj->lock);
+        } else if (!g_cond_wait_until(&obj->job_cond, &obj->lock, deadline)) {
             virErrorSet(error, VIR_ERR_OPERATION_TIMEOUT,
-                        _("timed out after %d s waiting for the '%s' operation on domain '%s' "
+                        _("timed out after %u s waiting for the '%s' operation on domain '%s' "
                           "to finish"),
-                        JOB_WAIT_SECONDS, obj->job, obj->def->name);
+                        wait_seconds, obj->job, obj->def->name);
             return FALSE;
         }
     }

@@ -53,8 +53,12 @@ virDomainObj *virDomainDriverFindObj(virDomainDriverState *st, const virDomainHa
 void virDomainDriverObjUnref(virDomainDriverState *st, virDomainObj *obj);
 void virDomainObjFillHandle(virDomainObj *obj, virDomainHandle *out);
 
+/* virtd's own work (qemu events, reconnect, autostart) waits for a job
+ * as long as it takes: every job ends, its hooks having time limits. */
+#define VIR_DOMAIN_JOB_WAIT_FOREVER G_MAXUINT
+
 gboolean virDomainObjBeginJob(virDomainObj *obj, virCaller *caller, const char *job,
-                              GError **error);
+                              guint wait_seconds, GError **error);
 void virDomainObjEndJob(virDomainObj *obj);
 void virDomainObjSetHookPgid(pid_t pgid, gpointer opaque);
 virDomainObj *virDomainDriverAddTransient(virDomainDriverState *st, virDomainDef *def,

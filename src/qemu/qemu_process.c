@@ -41,7 +41,8 @@
 #define QEMU_MONITOR_RECONNECT_MS 5000
 #define QEMU_COMMAND_MS 30000
 #define QEMU_KILL_GRACE_MS 10000
-#define QEMU_EVENT_THREADS 4
+/* no limit: a task waiting for its guest's job must not hold up other guests */
+#define QEMU_EVENT_THREADS -1
 #define QEMU_RESET_DEBOUNCE_US (2 * G_USEC_PER_SEC)
 #define QEMU_PAUSED_WATCHDOG 6      /* virDomainPausedReason */
 #define QEMU_SUSPENDED_WATCHDOG 3   /* virDomainEventSuspendedDetailType */
@@ -630,27 +631,25 @@ qemuProcessEventRun(gpointer data, gpointer user_data)
     qemuEventTask *task = data;
     virDomainObj *obj = task->obj;
     qemuDomainPriv *priv = qemuDomainGetPriv(obj);
-    g_autoptr(GError) err = NULL;
 
-    if (!virDomainObjBeginJob(obj, NULL, "qemu event", &err)) {
-        g_warning(_("qemu event for domain '%s' dropped: %s"), obj->def->name, err->message);
-    } else {
-        if (priv->gen == task->gen && obj->id != -1) {
-            switch (task->kind) {
-            case QEMU_EVENT_SHUTDOWN:
-                qemuProcessHandleShutdown(task->drv, obj, priv);
-                break;
-            case QEMU_EVENT_PANIC:
-                qemuProcessHandlePanic(task->drv, obj);
-                break;
-            case QEMU_EVENT_EOF:
-            case QEMU_EVENT_LAST:
-                qemuProcessHandleEof(task->drv, obj, priv);
-                break;
-            }
+    /* waits out an operation in progress (its hooks included): the event
+     * is handled after it, or ignored if that operation stopped the guest */
+    virDomainObjBeginJob(obj, NULL, "qemu event", VIR_DOMAIN_JOB_WAIT_FOREVER, NULL);
+    if (priv->gen == task->gen && obj->id != -1) {
+        switch (task->kind) {
+        case QEMU_EVENT_SHUTDOWN:
+            qemuProcessHandleShutdown(task->drv, obj, priv);
+            break;
+        case QEMU_EVENT_PANIC:
+            qemuProcessHandlePanic(task->drv, obj);
+            break;
+        case QEMU_EVENT_EOF:
+        case QEMU_EVENT_LAST:
+            qemuProcessHandleEof(task->drv, obj, priv);
+            break;
         }
-        virDomainObjEndJob(obj);
     }
+    virDomainObjEndJob(obj);
     virDomainDriverObjUnref(&task->drv->dom, obj);
     g_free(task);
 }
@@ -1154,7 +1153,7 @@ qemuProcessReconnectOne(qemuDriver *drv, const char *path)
     if (!(obj = qemuProcessReconnectObj(drv, &st)))
         return;
     priv = qemuDomainGetPriv(obj);
-    virDomainObjBeginJob(obj, NULL, "reconnect", NULL);
+    virDomainObjBeginJob(obj, NULL, "reconnect", VIR_DOMAIN_JOB_WAIT_FOREVER, NULL);
     g_mutex_lock(&obj->lock);
     if (obj->persistent)
         obj->newDef = g_steal_pointer(&obj->def);
@@ -1239,6 +1238,7 @@ qemuProcessInit(qemuDriver *drv, const virtdConfig *cfg, GError **error)
     drv->log_dir = g_build_filename(cfg->state_dir, "qemu", "log", NULL);
     drv->emulator = g_strdup(cfg->qemu_emulator);
     drv->reconnect_failure = cfg->reconnect_failure;
+    drv->job_wait = cfg->qemu_job_wait;
     drv->next_id = 1;
     drv->events = g_thread_pool_new(qemuProcessEventRun, NULL, QEMU_EVENT_THREADS, FALSE,
                                     NULL);

@@ -17,6 +17,7 @@ typedef struct {
     char *log_dir;          /* <state_dir>/qemu/log: one log per guest */
     char *emulator;         /* when a definition has no <emulator> */
     virConfReconnectFailure reconnect_failure;
+    guint job_wait;         /* seconds a client's call waits for the guest's job */
     gint next_id;
     GThreadPool *events;    /* work caused by qemu events (guest power-off...) */
 } qemuDriver;

@@ -1,0 +1,121 @@
+"""One state-changing operation at a time per guest, hooks included.
+
+A second client's call waits for the operation in progress, at most
+[qemu] job_wait seconds; an event of the guest (it powered off) that
+arrives during an operation is handled once that operation is over.
+"""
+
+import threading
+import time
+
+from qemuutil import (BOOT_TIMEOUT, START, Guest, guest_files_fixture,  # noqa: F401
+                      kill_factory_guests_fixture, qemu_calls, requires_qemu, stop_calls,
+                      wait_calls)
+
+pytestmark = requires_qemu
+
+
+def wait_file(path, timeout=BOOT_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.02)
+
+
+def start_in_thread(g):
+    result = {}
+    t = threading.Thread(target=lambda: result.setdefault("p", g.start(check=False)))
+    t.start()
+    return t, result
+
+
+def test_other_client_waits_for_start(virtd_factory, guest_files):
+    """virsh destroy from another client during a slow start hook waits for
+    the start to finish, then destroys the guest."""
+    v = virtd_factory()
+    mark = v.tmp_dir / "in-start-hook"
+    v.install_hook("qemu", body=f"if [ \"$2\" = start ]; then touch {mark}; sleep 3; fi")
+    v.start()
+    g = Guest(v, guest_files)
+    t, result = start_in_thread(g)
+    wait_file(mark)
+    t0 = time.monotonic()
+    p = g.virsh.run("destroy", "g1", check=False)
+    waited = time.monotonic() - t0
+    t.join(timeout=BOOT_TIMEOUT)
+    assert result["p"].returncode == 0, result["p"].stderr
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "Domain 'g1' destroyed"
+    assert waited > 1.5, f"destroy returned after {waited:.2f} s, during the start hook"
+    assert qemu_calls(v) == START + stop_calls("destroyed")
+    assert g.state() == "shut off (destroyed)"
+
+
+def test_job_wait_is_bounded(virtd_factory, guest_files):
+    """With [qemu] job_wait = 1 the waiting call fails after 1 s with a clear
+    error; the start carries on undisturbed."""
+    v = virtd_factory(extra_config="[qemu]\njob_wait = 1\n")
+    mark = v.tmp_dir / "in-start-hook"
+    v.install_hook("qemu", body=f"if [ \"$2\" = start ]; then touch {mark}; sleep 4; fi")
+    v.start()
+    g = Guest(v, guest_files)
+    t, result = start_in_thread(g)
+    wait_file(mark)
+    t0 = time.monotonic()
+    p = g.virsh.run("shutdown", "g1", check=False)
+    waited = time.monotonic() - t0
+    assert p.returncode == 1
+    assert ("timed out after 1 s waiting for the 'start' operation on domain 'g1' to finish"
+            in p.stderr), p.stderr
+    assert 0.9 < waited < 3.5, waited
+    t.join(timeout=BOOT_TIMEOUT)
+    assert result["p"].returncode == 0, result["p"].stderr
+    assert qemu_calls(v) == START
+    assert g.state() == "running (booted)"
+
+
+def test_job_wait_zero_fails_at_once(virtd_factory, guest_files):
+    v = virtd_factory(extra_config="[qemu]\njob_wait = 0\n")
+    mark = v.tmp_dir / "in-start-hook"
+    v.install_hook("qemu", body=f"if [ \"$2\" = start ]; then touch {mark}; sleep 3; fi")
+    v.start()
+    g = Guest(v, guest_files)
+    t, result = start_in_thread(g)
+    wait_file(mark)
+    t0 = time.monotonic()
+    p = g.virsh.run("destroy", "g1", check=False)
+    assert time.monotonic() - t0 < 1.5
+    assert p.returncode == 1
+    assert "timed out after 0 s waiting for the 'start' operation" in p.stderr, p.stderr
+    t.join(timeout=BOOT_TIMEOUT)
+    assert result["p"].returncode == 0
+    assert g.state() == "running (booted)"
+
+
+def test_poweroff_during_started_hook_is_handled_after_it(virtd_factory, guest_files):
+    """The guest powers off while its 'started' hook still runs: once the
+    hook is over, stopped and release (shutdown, guest) run; the guest does
+    not stay listed as running."""
+    v = virtd_factory()
+    g_serial = v.tmp_dir / "g1.serial"
+    # the hook outlives the guest: it waits for the guest's power-off (qemu
+    # then reports SHUTDOWN), then a little more
+    body = (f"if [ \"$2\" = started ]; then\n"
+            f"  n=0\n"
+            f"  while ! grep -q 'ACTION poweroff' {g_serial} 2>/dev/null; do\n"
+            f"    n=$((n+1)); [ $n -gt 1200 ] && exit 0; sleep 0.05\n"
+            f"  done\n"
+            f"  sleep 2\n"
+            f"fi")
+    v.install_hook("qemu", body=body)
+    v.start()
+    g = Guest(v, guest_files, action="poweroff")
+    assert g.serial == g_serial
+    p = g.start(check=False)
+    assert p.returncode == 0, p.stderr
+    assert "ACTION poweroff" in g_serial.read_text()
+    g.wait_state("shut off (shutdown)", timeout=BOOT_TIMEOUT)
+    assert wait_calls(v, 5) == START + stop_calls("shutdown")
+    rel = v.hook_log.calls()[-1]
+    assert (rel.env["VIRTD_HOOK_REASON"], rel.env["VIRTD_HOOK_DETAIL"]) == ("shutdown", "guest")
+    assert list((v.run_dir / "qemu").glob("*.xml")) == []
