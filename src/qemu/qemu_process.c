@@ -948,6 +948,8 @@ qemuProcessSuspend(qemuDriver *drv, virDomainObj *obj, GError **error)
 
     if (!qemuProcessCheckRunning(obj, error))
         return FALSE;
+    if (obj->state == VIR_DOMAIN_PAUSED)
+        return TRUE;    /* as libvirt: nothing to do, no event */
     priv->expect_stop = TRUE;
     if (!qemuMonitorSimpleCommand(priv->mon, "stop", error)) {
         priv->expect_stop = FALSE;
@@ -966,6 +968,8 @@ qemuProcessResume(qemuDriver *drv, virDomainObj *obj, GError **error)
 
     if (!qemuProcessCheckRunning(obj, error))
         return FALSE;
+    if (obj->state == VIR_DOMAIN_RUNNING)
+        return TRUE;    /* as libvirt: nothing to do, no event */
     priv->expect_resume = TRUE;
     if (!qemuMonitorSimpleCommand(priv->mon, "cont", error)) {
         priv->expect_resume = FALSE;

@@ -251,8 +251,14 @@ def test_suspend_resume(virtd, guest_files, events):
     assert p.stdout == "Domain 'g1' suspended\n\n"
     assert g.state() == "paused (user)"
     assert kv_lines(g.virsh.out("dominfo", "g1"))["State"] == "paused"
+    # a second suspend (resume) of a paused (running) guest succeeds and
+    # changes nothing, as with libvirt: no second event
+    assert g.virsh.run("suspend", "g1").returncode == 0
+    assert g.state() == "paused (user)"
     p = g.virsh.run("resume", "g1")
     assert p.stdout == "Domain 'g1' resumed\n\n"
+    assert g.state() == "running (unpaused)"
+    assert g.virsh.run("resume", "g1").returncode == 0
     assert g.state() == "running (unpaused)"
     assert qemu_calls(virtd) == START
     expect_events(events, lifecycle("g1", "Defined Added", "Started Booted",
