@@ -1,0 +1,215 @@
+"""Real guests across virtd restarts: ignored ACPI shutdown, autostart,
+daemon hooks around reconnect, reconnect hook failures.
+
+Each test boots the tiny test guest (tests/guest, TCG) through the real
+virsh and asserts the exact hook argv sequence it expects, as
+reference/hooks-contract.md ("daemon" and "qemu" tables, "Full sequences")
+describes it.  Daemon and qemu hooks log to the same file, so their
+relative order is checked too.
+"""
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from qemuutil import (BOOT_TIMEOUT, START, Guest, guest_files_fixture,  # noqa: F401
+                      kill_factory_guests_fixture, qemu_calls, qemu_pids_of, requires_qemu,
+                      stop_calls, virtd_fixture, wait_calls)
+
+pytestmark = requires_qemu
+
+DAEMON_START = ("daemon", "-", "start", "-", "start")
+DAEMON_SHUTDOWN = ("daemon", "-", "shutdown", "-", "shutdown")
+RECONNECT = ("reconnect", "begin", "-")
+
+# How long a guest that ignores the power button must stay running.
+IGNORED_SHUTDOWN_WAIT = 5
+
+FAIL_RECONNECT = ('if [ "$2" = reconnect ]; then echo "reconnect refused by hook" >&2; '
+                  'exit 1; fi')
+
+
+def all_calls(v):
+    """(driver, $1, $2, $3, $4) of every daemon and qemu hook call, in order;
+    the driver is the name of the script (argv[0] = <hooks>/<driver>)."""
+    return [(Path(c.script).name, *c.args) for c in v.hook_log.calls()]
+
+
+def qemu(name, *call):
+    """One qemu hook call of domain @name as all_calls() records it."""
+    return ("qemu", name, *call)
+
+
+def virtd_with_hooks(virtd_factory, qemu_body="", **kwargs):
+    """A virtd (not started) with a logging daemon hook and a logging qemu
+    hook (running @qemu_body), both writing to its hook log."""
+    v = virtd_factory(**kwargs)
+    v.install_hook("daemon")
+    v.install_hook("qemu", body=qemu_body)
+    return v
+
+
+def alive(pid):
+    """@pid exists and is not a zombie.  A qemu that a restarted virtd took
+    back is no longer its child: once killed it stays a zombie until init
+    reaps it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return stat[stat.rindex(")") + 2:].split()[0] != "Z"
+
+
+def wait_gone(uuid, timeout=BOOT_TIMEOUT):
+    """Waits until no process runs the domain with @uuid; returns what is left."""
+    deadline = time.monotonic() + timeout
+    while qemu_pids_of(uuid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return qemu_pids_of(uuid)
+
+
+def test_acpi_shutdown_ignored_stays_running(virtd, guest_files):
+    """virsh shutdown only asks: a guest that does not watch its power
+    button keeps running, no stop hook runs; destroy then ends it."""
+    g = Guest(virtd, guest_files, action="hang")
+    g.start()
+    g.wait_ready()
+    pid = g.qemu_pid()
+    assert qemu_calls(virtd) == START
+
+    p = g.virsh.run("shutdown", "g1")
+    assert p.returncode == 0
+    assert p.stdout.strip() == "Domain 'g1' is being shutdown"
+
+    time.sleep(IGNORED_SHUTDOWN_WAIT)
+    assert g.state() == "running (booted)"
+    assert g.markers("POWER-BUTTON") == 0
+    assert qemu_calls(virtd) == START, "no stopped/release hook for an ignored shutdown"
+    assert g.qemu_pid() == pid
+    os.kill(pid, 0)
+
+    assert g.virsh.run("destroy", "g1").stdout.strip() == "Domain 'g1' destroyed"
+    assert g.state() == "shut off (destroyed)"
+    assert qemu_calls(virtd) == START + stop_calls("destroyed")
+    rel = virtd.hook_log.calls()[-1]
+    assert (rel.env["VIRTD_HOOK_REASON"], rel.env["VIRTD_HOOK_DETAIL"]) == ("destroyed", "host")
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert not (virtd.run_dir / "qemu" / "g1.xml").exists()
+
+
+def test_autostart_starts_guest_after_daemon_start(virtd_factory, guest_files):
+    v = virtd_with_hooks(virtd_factory)
+    v.start()
+    g = Guest(v, guest_files)
+    assert g.virsh.run("autostart", "g1").stdout.strip() == "Domain 'g1' marked as autostarted"
+    assert "Autostart:      enable" in g.virsh.out("dominfo", "g1")
+    assert g.state() == "shut off (unknown)"  # defined, never started (as libvirt)
+    assert v.stop() == 0
+    assert all_calls(v) == [DAEMON_START, DAEMON_SHUTDOWN]
+
+    v.start()
+    assert wait_calls(v, 3) == START
+    assert all_calls(v) == [DAEMON_START, DAEMON_SHUTDOWN, DAEMON_START] + \
+        [qemu("g1", *c) for c in START]
+    assert g.state() == "running (booted)"
+    g.wait_ready()
+    started = v.hook_log.calls()[-1]
+    assert started.env["VIRTD_HOOK_PID"] == str(g.qemu_pid())
+    assert "VIRTD_HOOK_RECONNECT" not in started.env
+
+    g.virsh.run("destroy", "g1")
+    assert qemu_calls(v) == START + stop_calls("destroyed")
+
+
+def test_daemon_start_runs_before_reconnect(virtd_factory, guest_files):
+    v = virtd_with_hooks(virtd_factory)
+    v.start()
+    g = Guest(v, guest_files)
+    g.start()
+    g.wait_ready()
+    pid = g.qemu_pid()
+
+    assert v.stop() == 0
+    os.kill(pid, 0)  # still running without virtd
+    v.start()
+    assert wait_calls(v, 4) == START + [RECONNECT]
+    assert all_calls(v) == [DAEMON_START] + [qemu("g1", *c) for c in START] + \
+        [DAEMON_SHUTDOWN, DAEMON_START, qemu("g1", *RECONNECT)]
+    rec = v.hook_log.calls()[-1]
+    assert rec.env["VIRTD_HOOK_RECONNECT"] == "1"
+    assert rec.env["VIRTD_HOOK_PID"] == str(pid)
+    assert g.state() == "running (booted)"
+    assert g.qemu_pid() == pid
+
+    g.virsh.run("destroy", "g1")
+    assert qemu_calls(v) == START + [RECONNECT] + stop_calls("destroyed")
+
+
+def test_reconnect_hook_failure_keep(virtd_factory, guest_files):
+    """Default reconnect_failure = keep: the guest stays, a warning says why."""
+    v = virtd_with_hooks(virtd_factory, FAIL_RECONNECT)
+    v.start()
+    g = Guest(v, guest_files)
+    g.start()
+    g.wait_ready()
+    pid = g.qemu_pid()
+
+    assert v.stop() == 0
+    v.start()
+    assert wait_calls(v, 4) == START + [RECONNECT]
+    m = v.wait_for_log(r"(?m)^.*reconnect hook failed, keeping domain 'g1': (.*)$")
+    assert re.search(r"\bwarning\b", m.group(0), re.I), m.group(0)
+    assert f"hook script '{v.hook_path('qemu')}' failed (exit status 1)" in m.group(1), \
+        m.group(0)
+    assert "reconnect refused by hook" in m.group(1), m.group(0)
+    assert "killing domain" not in v.log_text()
+
+    assert g.state() == "running (booted)"
+    assert g.qemu_pid() == pid
+    os.kill(pid, 0)
+    time.sleep(1)
+    assert qemu_calls(v) == START + [RECONNECT], "no stopped/release for a kept guest"
+    assert all_calls(v) == [DAEMON_START] + [qemu("g1", *c) for c in START] + \
+        [DAEMON_SHUTDOWN, DAEMON_START, qemu("g1", *RECONNECT)]
+
+    # still managed: destroy works and runs the stop hooks
+    assert g.virsh.run("destroy", "g1").stdout.strip() == "Domain 'g1' destroyed"
+    assert qemu_calls(v) == START + [RECONNECT] + stop_calls("destroyed")
+    assert not alive(pid), "qemu still running after destroy"
+
+
+def test_reconnect_hook_failure_kill(virtd_factory, guest_files):
+    """reconnect_failure = kill (libvirt's behaviour): the guest is killed
+    with reason 'daemon'."""
+    v = virtd_with_hooks(virtd_factory, FAIL_RECONNECT,
+                         hooks_config={"reconnect_failure": "kill"})
+    v.start()
+    g = Guest(v, guest_files)
+    uuid = g.virsh.out("domuuid", "g1").strip()
+    g.start()
+    g.wait_ready()
+    pid = g.qemu_pid()
+    status = v.run_dir / "qemu" / "g1.xml"
+    assert status.exists()
+
+    assert v.stop() == 0
+    os.kill(pid, 0)
+    v.start()
+    assert wait_calls(v, 6) == START + [RECONNECT] + stop_calls("daemon")
+    assert all_calls(v) == [DAEMON_START] + [qemu("g1", *c) for c in START] + \
+        [DAEMON_SHUTDOWN, DAEMON_START, qemu("g1", *RECONNECT)] + \
+        [qemu("g1", *c) for c in stop_calls("daemon")]
+    rel = v.hook_log.calls()[-1]
+    assert rel.env["VIRTD_HOOK_REASON"] == "daemon"
+
+    m = v.wait_for_log(r"(?m)^.*reconnect hook failed, killing domain 'g1': (.*)$")
+    assert "reconnect refused by hook" in m.group(1), m.group(0)
+
+    g.wait_state("shut off (daemon)")
+    assert wait_gone(uuid) == [], "qemu still running"
+    assert not status.exists(), "status file left behind"
+    assert "keeping domain" not in v.log_text()
