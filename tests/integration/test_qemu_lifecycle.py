@@ -9,6 +9,7 @@ and event lines, per reference/hooks-contract.md.
 """
 
 import json
+import os
 import signal
 import subprocess
 import threading
@@ -16,11 +17,11 @@ import time
 
 import pytest
 
-from conftest import DEFAULT_PATH, write_script
+from conftest import DEFAULT_PATH, pgid_members, write_script
 from qemuutil import (BOOT_TIMEOUT, START, STOP_TIMEOUT, Guest,  # noqa: F401
                       guest_files_fixture, guest_xml, kill_factory_guests_fixture,
-                      qemu_calls, requires_qemu, status_pid, stop_calls, testguest,
-                      virtd_fixture, wait_calls)
+                      qemu_calls, qemu_pids_of, requires_qemu, status_pid, stop_calls,
+                      testguest, virtd_fixture, wait_calls)
 from rpcutil import libvirt_module
 from virshutil import Virsh, kv_lines
 
@@ -821,6 +822,56 @@ def test_bridge_missing_fails_start(virtd, guest_files):
     assert qemu_calls(virtd) == [("prepare", "begin", "-")] + stop_calls("failed")
     assert g.state() == "shut off (failed)"
     assert [n for n in netns_links(virtd) if n.startswith("vnet")] == []
+
+
+def test_sigkill_of_virtd_during_start_hook_leaks_no_tap(virtd_factory, guest_files):
+    """The tap exists when the start hook runs; virtd killed then: the tap
+    goes with virtd (the hook script does not hold it), no qemu was started,
+    and the restarted virtd reports the start as failed."""
+    v = virtd_factory()
+    pidfile = v.tmp_dir / "hook.pid"
+    v.install_hook("qemu", body=f"if [ \"$2\" = start ]; then echo $$ > {pidfile}; "
+                                f"sleep 30; fi")
+    v.start()
+    netns_ip(v, "link", "add", "br-test", "type", "bridge")
+    netns_ip(v, "link", "set", "br-test", "up")
+    g = Guest(v, guest_files, extra_devices=BRIDGE_NIC.format(target=""))
+    uuid = g.virsh.out("domuuid", "g1").strip()
+    starter = threading.Thread(target=g.start, kwargs={"check": False})
+    starter.start()
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    while not pidfile.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pidfile.exists(), "the start hook never ran"
+    assert netns_links(v)["vnet0"].get("master") == "br-test", "tap ready before 'start'"
+    # keep virtd's network namespace alive past its death, to look inside
+    ns = os.open(f"/proc/{v.pid}/ns/net", os.O_RDONLY)
+    try:
+        v.kill()
+        starter.join(timeout=60)
+        links_cmd = ["nsenter", f"--net=/proc/{os.getpid()}/fd/{ns}", "ip", "-j", "link",
+                     "show"]
+        deadline = time.monotonic() + 10
+        while True:
+            out = subprocess.run(links_cmd, check=True, capture_output=True, text=True).stdout
+            names = [link["ifname"] for link in json.loads(out)]
+            if "vnet0" not in names or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert "br-test" in names
+        assert "vnet0" not in names, "the tap outlived virtd"
+        hook_pgid = int(pidfile.read_text())
+        assert pgid_members(hook_pgid), "the hook script still runs: it did not hold the tap"
+    finally:
+        os.close(ns)
+        try:
+            os.killpg(int(pidfile.read_text()), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert qemu_pids_of(uuid) == [], "no qemu was started"
+    v.start()
+    assert wait_calls(v, 4) == START[:2] + stop_calls("failed")
+    assert g.state() == "shut off (failed)"
 
 
 # ---------------------------------------------------------------------------
