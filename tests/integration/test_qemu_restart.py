@@ -213,3 +213,34 @@ def test_reconnect_hook_failure_kill(virtd_factory, guest_files):
     assert wait_gone(uuid) == [], "qemu still running"
     assert not status.exists(), "status file left behind"
     assert "keeping domain" not in v.log_text()
+
+
+def test_reconnect_hook_calls_virsh(virtd_factory, guest_files):
+    """virtd listens before the reconnect hooks run: a reconnect hook can ask
+    virtd about its own guest, and may change another guest (started here)."""
+    v = virtd_factory()
+    sock = v.run_dir / "virtd-sock"
+    out = v.tmp_dir / "reconnect-virsh.out"
+    uri = f"qemu+unix:///system?socket={sock}"
+    body = (f"if [ \"$2\" = reconnect ]; then\n"
+            f"  virsh -c '{uri}' domstate --reason \"$1\" > {out} 2>&1\n"
+            f"  virsh -c '{uri}' start other >> {out} 2>&1\n"
+            f"fi")
+    v.install_hook("qemu", body=body)
+    v.start()
+    g = Guest(v, guest_files)
+    other = Guest(v, guest_files, "other")
+    g.start()
+    pid = g.qemu_pid()
+    assert v.stop() == 0
+    t0 = time.monotonic()
+    v.start()
+    wait_calls(v, 7)
+    assert time.monotonic() - t0 < 30, "the hook's virsh calls did not hang"
+    calls = [tuple(c.args[:2]) for c in v.hook_log.calls()]
+    assert calls == [("g1", op) for op in ("prepare", "start", "started", "reconnect")] + \
+        [("other", op) for op in ("prepare", "start", "started")], calls
+    assert out.read_text().split("\n")[:3] == ["running (booted)", "",
+                                               "Domain 'other' started"], out.read_text()
+    assert g.qemu_pid() == pid
+    assert other.state() == "running (booted)"
