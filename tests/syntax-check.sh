@@ -19,7 +19,7 @@ if [ -n "$hits" ]; then
     fail=1
 fi
 
-for f in $(grep -rlE '\b_\("' --include='*.c' src); do
+for f in $(grep -rlE '\bN?_\("' --include='*.c' src); do
     if ! grep -qxF "$f" po/POTFILES; then
         echo "$f has translatable messages but is not listed in po/POTFILES"
         fail=1

@@ -344,7 +344,7 @@ virDomainDriverDefineXML(virDomainDriverState *st, const char *xml, unsigned int
 
     locker = g_mutex_locker_new(&st->define_lock);
     if (!virObjectTableCheckClash(st->doms, def->name, def->uuid, "domain",
-                                  VIR_ERR_DOM_EXIST, error))
+                                  VIR_ERR_OPERATION_FAILED, error))
         return FALSE;
     formatted = virDomainDefFormat(def, -1, 0);
     if (!virConfigDirSave(&st->cfg, def->name, formatted, error))
@@ -452,7 +452,7 @@ virDomainDriverGetInfo(virDomainDriverState *st, const virDomainHandle *dom,
     info->max_mem_kib = obj->def->memory_kib;
     info->memory_kib = obj->def->current_memory_kib;
     info->nr_virt_cpu = obj->def->vcpus;
-    info->cpu_time_ns = 0;
+    info->cpu_time_ns = obj->id != -1 && st->cpu_time ? st->cpu_time(obj) : 0;
     g_mutex_unlock(&obj->lock);
     virDomainDriverObjUnref(st, obj);
     return TRUE;
@@ -600,9 +600,9 @@ virDomainObjBeginJob(virDomainObj *obj, virCaller *caller, const char *job, guin
             g_cond_wait(&obj->job_cond, &obj->lock);
         } else if (!g_cond_wait_until(&obj->job_cond, &obj->lock, deadline)) {
             virErrorSet(error, VIR_ERR_OPERATION_TIMEOUT,
-                        _("timed out after %u s waiting for the '%s' operation on domain '%s' "
-                          "to finish"),
-                        wait_seconds, obj->job, obj->def->name);
+                        _("cannot acquire state change lock: the '%s' operation on domain "
+                          "'%s' did not finish within %u s"),
+                        obj->job, obj->def->name, wait_seconds);
             return FALSE;
         }
     }
@@ -645,7 +645,7 @@ virDomainDriverAddTransient(virDomainDriverState *st, virDomainDef *def, GError 
     virDomainObj *obj;
 
     if (!virDomainDriverCheckType(st, def, error) ||
-        !virObjectTableCheckClash(st->doms, def->name, def->uuid, "domain", VIR_ERR_DOM_EXIST,
+        !virObjectTableCheckClash(st->doms, def->name, def->uuid, "domain", VIR_ERR_OPERATION_FAILED,
                                   error)) {
         virDomainDefFree(def);
         return NULL;

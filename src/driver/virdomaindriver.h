@@ -42,6 +42,9 @@ typedef struct {
     virObjectTable *doms;
     virConfigDir cfg;
     GMutex define_lock;      /* serialises definition changes */
+    /* optional: CPU time used so far by a running domain, in ns; called
+     * with obj->lock held */
+    guint64 (*cpu_time)(virDomainObj *obj);
 } virDomainDriverState;
 
 gboolean virDomainDriverStateInit(virDomainDriverState *st, const char *conf_dir,

@@ -176,7 +176,7 @@ virObjectTableList(virObjectTable *t)
 /**
  * virObjectTableCheckClash:
  * @kind: "domain" or "network", for the message
- * @code: the libvirt error code to raise (VIR_ERR_DOM_EXIST...)
+ * @code: the libvirt error code to raise (libvirt: VIR_ERR_OPERATION_FAILED)
  *
  * A new definition may reuse the name *and* uuid of an existing object
  * (a redefinition) but not one without the other.
@@ -206,8 +206,8 @@ virObjectTableCheckClash(virObjectTable *t, const char *name, const unsigned cha
     if (by_uuid && by_uuid != by_name) {
         virUUIDFormat(uuid, uuidstr);
         virErrorSet(error, code,
-                    dom ? _("domain '%s' is already defined with uuid %s (renaming is not supported)")
-                        : _("network '%s' is already defined with uuid %s (renaming is not supported)"),
+                    dom ? _("domain '%s' is already defined with uuid %s")
+                        : _("network '%s' is already defined with uuid %s"),
                     by_uuid->name, uuidstr);
         return FALSE;
     }

@@ -261,7 +261,7 @@ networkDefineXML(virCaller *c, const char *xml, unsigned int flags, virNetworkHa
         return FALSE;
     locker = g_mutex_locker_new(&networkState.define_lock);
     if (!virObjectTableCheckClash(networkState.nets, def->name, def->uuid, "network",
-                                  VIR_ERR_NETWORK_EXIST, error) ||
+                                  VIR_ERR_OPERATION_FAILED, error) ||
         !networkAssignBridge(def, error))
         return FALSE;
     formatted = virNetworkDefFormat(def, 0);

@@ -182,6 +182,7 @@ qemuDriverInit(const virtdConfig *cfg, GError **error)
     qemuDrv.dom.dirname = "qemu";
     qemuDrv.dom.virt_types = qemuVirtTypes;
     qemuDrv.dom.n_virt_types = G_N_ELEMENTS(qemuVirtTypes);
+    qemuDrv.dom.cpu_time = qemuProcessCpuTime;
     if (!virDomainDriverStateInit(&qemuDrv.dom, cfg->conf_dir, error) ||
         !qemuProcessInit(&qemuDrv, cfg, error))
         return FALSE;

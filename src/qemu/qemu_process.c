@@ -829,8 +829,7 @@ qemuProcessStart(qemuDriver *drv, virDomainObj *obj, GError **error)
     g_autofree char *name = NULL;
 
     if (obj->id != -1) {
-        virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("domain '%s' is already running"),
-                    obj->def->name);
+        virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("domain is already running"));
         return FALSE;
     }
     if (!qemuProcessCheckDef(obj, error))
@@ -873,8 +872,7 @@ qemuProcessCheckRunning(virDomainObj *obj, GError **error)
     qemuDomainPriv *priv = obj->priv;
 
     if (obj->id == -1 || !priv || !priv->mon) {
-        virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("domain '%s' is not running"),
-                    obj->def->name);
+        virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("domain is not running"));
         return FALSE;
     }
     return TRUE;
@@ -907,6 +905,11 @@ qemuProcessPowerdown(qemuDriver *drv, virDomainObj *obj, GError **error)
 
     if (!qemuProcessCheckRunning(obj, error))
         return FALSE;
+    if (obj->state != VIR_DOMAIN_RUNNING) {
+        /* as libvirt: a paused guest would see the press once resumed */
+        virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("domain is not running"));
+        return FALSE;
+    }
     priv->fake_reboot = priv->reboot_stop = FALSE;
     return qemuMonitorSimpleCommand(priv->mon, "system_powerdown", error);
 }
@@ -968,8 +971,10 @@ qemuProcessResume(qemuDriver *drv, virDomainObj *obj, GError **error)
 
     if (!qemuProcessCheckRunning(obj, error))
         return FALSE;
-    if (obj->state == VIR_DOMAIN_RUNNING)
-        return TRUE;    /* as libvirt: nothing to do, no event */
+    if (obj->state == VIR_DOMAIN_RUNNING) {
+        virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("domain is already running"));
+        return FALSE;
+    }
     priv->expect_resume = TRUE;
     if (!qemuMonitorSimpleCommand(priv->mon, "cont", error)) {
         priv->expect_resume = FALSE;
@@ -979,6 +984,40 @@ qemuProcessResume(qemuDriver *drv, virDomainObj *obj, GError **error)
     qemuProcessSaveStatus(drv, obj);
     qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_RESUMED, 0);
     return TRUE;
+}
+
+/**
+ * qemuProcessCpuTime:
+ *
+ * The CPU time (user + system) the guest's QEMU process has used, in
+ * nanoseconds, from /proc/<pid>/stat as libvirt reports it; 0 if unknown.
+ * Called with obj->lock held.
+ */
+guint64
+qemuProcessCpuTime(virDomainObj *obj)
+{
+    qemuDomainPriv *priv = obj->priv;
+    g_autofree char *path = NULL;
+    g_autofree char *text = NULL;
+    g_auto(GStrv) fields = NULL;
+    const char *end;
+    guint64 utime, stime;
+    long ticks = sysconf(_SC_CLK_TCK);
+
+    if (!priv || priv->pid <= 0 || ticks <= 0)
+        return 0;
+    path = g_strdup_printf("/proc/%d/stat", (int)priv->pid);
+    /* "pid (comm) state ppid ...": comm may hold anything, so fields are
+     * counted from its closing parenthesis; utime and stime are the 14th
+     * and 15th fields, the 12th and 13th after it */
+    if (!g_file_get_contents(path, &text, NULL, NULL) || !(end = strrchr(text, ')')))
+        return 0;
+    fields = g_strsplit(g_strstrip((char *)end + 1), " ", 14);
+    if (g_strv_length(fields) < 14 ||
+        !g_ascii_string_to_unsigned(fields[11], 10, 0, G_MAXUINT64, &utime, NULL) ||
+        !g_ascii_string_to_unsigned(fields[12], 10, 0, G_MAXUINT64, &stime, NULL))
+        return 0;
+    return (utime + stime) * (G_GUINT64_CONSTANT(1000000000) / (guint64)ticks);
 }
 
 /* ------------------------------------------------------------------ */

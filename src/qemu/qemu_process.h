@@ -34,3 +34,4 @@ gboolean qemuProcessReboot(qemuDriver *drv, virDomainObj *obj, GError **error);
 gboolean qemuProcessReset(qemuDriver *drv, virDomainObj *obj, GError **error);
 gboolean qemuProcessSuspend(qemuDriver *drv, virDomainObj *obj, GError **error);
 gboolean qemuProcessResume(qemuDriver *drv, virDomainObj *obj, GError **error);
+guint64 qemuProcessCpuTime(virDomainObj *obj);

@@ -244,7 +244,7 @@ remoteDenyReadonly(remoteCall *call, GError **error)
 {
     if (call->caller.readonly) {
         virErrorSet(error, VIR_ERR_OPERATION_DENIED,
-                    _("operation forbidden: %s is not allowed on a read-only connection"),
+                    _("read only access prevents %s"),
                     call->proc->api);
         return FALSE;
     }
@@ -353,9 +353,12 @@ remoteDispatchRun(virNetServerClient *client, gpointer data)
 
     remoteCallInit(&call, client, job);
     if (!(frame = remoteCallRun(&call, job->args, &domain, &err))) {
+        int code = virErrorCode(err);
+        g_autofree char *text = virErrorClientMessage(code, err->message);
+
         g_debug("client %llu: %s failed: %s", virNetServerClientGetId(client), job->proc->api,
                 err->message);
-        frame = virNetMessageEncodeError(&job->header, virErrorCode(err), domain, err->message);
+        frame = virNetMessageEncodeError(&job->header, code, domain, text);
     }
     virNetServerClientSend(client, frame);
 }

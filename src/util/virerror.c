@@ -3,6 +3,8 @@
  */
 #include "virerror.h"
 
+#include <glib/gi18n.h>
+
 GQuark
 virErrorQuark(void)
 {
@@ -37,4 +39,44 @@ virErrorCode(const GError *err)
     if (err && err->domain == VIR_ERROR)
         return err->code;
     return VIR_ERR_INTERNAL_ERROR;
+}
+
+/* What libvirt puts before the detail of an error of each code; clients
+ * print the whole text ("error: Requested operation is not valid: ...").
+ * Codes absent here are sent as they are: libvirt sends its INVALID_ARG
+ * errors with or without "invalid argument: " depending on the error. */
+static const struct {
+    virErrorNumber code;
+    const char *prefix;
+} virErrorPrefixes[] = {
+    {VIR_ERR_INTERNAL_ERROR, N_("internal error")},
+    {VIR_ERR_NO_SUPPORT, N_("this function is not supported by the connection driver")},
+    {VIR_ERR_OPERATION_FAILED, N_("operation failed")},
+    {VIR_ERR_XML_ERROR, N_("XML error")},
+    {VIR_ERR_OPERATION_DENIED, N_("operation forbidden")},
+    {VIR_ERR_NO_DOMAIN, N_("Domain not found")},
+    {VIR_ERR_NO_NETWORK, N_("Network not found")},
+    {VIR_ERR_INVALID_MAC, N_("invalid MAC address")},
+    {VIR_ERR_OPERATION_INVALID, N_("Requested operation is not valid")},
+    {VIR_ERR_CONFIG_UNSUPPORTED, N_("unsupported configuration")},
+    {VIR_ERR_OPERATION_TIMEOUT, N_("Timed out during operation")},
+    {VIR_ERR_HOOK_SCRIPT_FAILED, N_("Hook script execution failed")},
+};
+
+/**
+ * virErrorClientMessage:
+ * @code: the libvirt error number sent with it
+ * @message: the error's own text
+ *
+ * Returns: (transfer full): the text a libvirt client gets for the error:
+ * @message behind the prefix libvirt uses for @code, if any.
+ */
+char *
+virErrorClientMessage(int code, const char *message)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(virErrorPrefixes); i++) {
+        if ((int)virErrorPrefixes[i].code == code)
+            return g_strdup_printf("%s: %s", _(virErrorPrefixes[i].prefix), message);
+    }
+    return g_strdup(message);
 }

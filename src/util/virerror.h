@@ -51,3 +51,4 @@ typedef enum {
 
 void virErrorSet(GError **error, virErrorNumber code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 int virErrorCode(const GError *err);
+char *virErrorClientMessage(int code, const char *message);

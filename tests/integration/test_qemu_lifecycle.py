@@ -252,14 +252,24 @@ def test_suspend_resume(virtd, guest_files, events):
     assert p.stdout == "Domain 'g1' suspended\n\n"
     assert g.state() == "paused (user)"
     assert kv_lines(g.virsh.out("dominfo", "g1"))["State"] == "paused"
-    # a second suspend (resume) of a paused (running) guest succeeds and
-    # changes nothing, as with libvirt: no second event
+    # as with libvirt: a second suspend succeeds and changes nothing (no
+    # second event); shutdown of a paused guest is refused (the guest would
+    # see the press once resumed)
     assert g.virsh.run("suspend", "g1").returncode == 0
+    assert g.state() == "paused (user)"
+    p = g.virsh.run("shutdown", "g1", check=False)
+    assert (p.returncode, p.stderr) == (1, "error: Failed to shutdown domain 'g1'\n"
+                                           "error: Requested operation is not valid: "
+                                           "domain is not running\n")
     assert g.state() == "paused (user)"
     p = g.virsh.run("resume", "g1")
     assert p.stdout == "Domain 'g1' resumed\n\n"
     assert g.state() == "running (unpaused)"
-    assert g.virsh.run("resume", "g1").returncode == 0
+    # ... and resume of a running guest is refused
+    p = g.virsh.run("resume", "g1", check=False)
+    assert (p.returncode, p.stderr) == (1, "error: Failed to resume domain 'g1'\n"
+                                           "error: Requested operation is not valid: "
+                                           "domain is already running\n")
     assert g.state() == "running (unpaused)"
     assert qemu_calls(virtd) == START
     expect_events(events, lifecycle("g1", "Defined Added", "Started Booted",
@@ -268,6 +278,31 @@ def test_suspend_resume(virtd, guest_files, events):
     g.virsh.run("shutdown", "g1")
     g.wait_state("shut off (shutdown)")
     assert wait_calls(virtd, 5) == START + stop_calls("shutdown")
+
+
+def test_dominfo_cpu_time(virtd, guest_files):
+    """A running guest reports the CPU time its QEMU used (as libvirt: user +
+    system time of the process), growing while it runs; none once stopped."""
+    g = Guest(virtd, guest_files)
+    g.start()
+    pid = g.qemu_pid()
+    libvirt = libvirt_module()
+    conn = libvirt.open(g.virsh.uri)
+    try:
+        dom = conn.lookupByName("g1")
+        first = dom.info()[4]
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        own_ns = (int(fields[11]) + int(fields[12])) * 10**9 // os.sysconf("SC_CLK_TCK")
+        assert 0 < first <= own_ns, (first, own_ns)
+        time.sleep(1)  # the guest boots meanwhile: TCG keeps QEMU busy
+        assert dom.info()[4] > first
+        cpu = kv_lines(g.virsh.out("dominfo", "g1"))["CPU time"]
+        assert cpu.endswith("s") and float(cpu[:-1]) > 0, cpu
+        g.virsh.run("destroy", "g1")
+        assert dom.info()[4] == 0
+        assert "CPU time" not in kv_lines(g.virsh.out("dominfo", "g1"))
+    finally:
+        conn.close()
 
 
 def test_suspend_survives_virtd_restart(virtd, guest_files):
@@ -432,7 +467,8 @@ def test_transient_name_clash(virtd, guest_files):
         with pytest.raises(libvirt.libvirtError) as e:
             conn.createXML(guest_xml(guest_files, "dup", virtd.tmp_dir / "x.serial"), 0)
         assert (e.value.get_error_code(), str(e.value)) == \
-            (libvirt.VIR_ERR_DOM_EXIST, f"domain 'dup' already exists with uuid {uuid}")
+            (libvirt.VIR_ERR_OPERATION_FAILED,
+             f"operation failed: domain 'dup' already exists with uuid {uuid}")
     finally:
         conn.close()
     assert qemu_calls(virtd) == []
@@ -473,7 +509,8 @@ def test_transient_failed_start_leaves_nothing(virtd_factory, guest_files):
     try:
         with pytest.raises(libvirt.libvirtError) as e:
             conn.createXML(guest_xml(guest_files, "t5", v.tmp_dir / "t5.serial"), 0)
-        assert str(e.value) == f"hook script '{v.hook_path('qemu')}' failed (exit status 1): no"
+        assert str(e.value) == ("Hook script execution failed: "
+                                f"hook script '{v.hook_path('qemu')}' failed (exit status 1): no")
         assert qemu_calls(v) == [("prepare", "begin", "-")] + stop_calls("failed")
         assert conn.listAllDomains(0) == []
         expect_events(w, lifecycle("t5", "Stopped Failed"))
@@ -891,7 +928,7 @@ def test_start_already_running(virtd, guest_files):
             conn.lookupByName("g1").create()
         assert (e.value.get_error_code(), e.value.get_error_domain(), str(e.value)) == \
             (libvirt.VIR_ERR_OPERATION_INVALID, libvirt.VIR_FROM_QEMU,
-             "domain 'g1' is already running")
+             "Requested operation is not valid: domain is already running")
     finally:
         conn.close()
     assert qemu_calls(virtd) == START
@@ -902,8 +939,9 @@ def test_destroy_not_running(virtd, guest_files):
     g = Guest(virtd, guest_files)
     p = g.virsh.run("destroy", "g1", check=False)
     assert p.returncode == 1
+    # libvirt's exact words, prefix included
     assert p.stderr == ("error: Failed to destroy domain 'g1'\n"
-                        "error: domain 'g1' is not running\n")
+                        "error: Requested operation is not valid: domain is not running\n")
     for cmd, what in (("shutdown", "Failed to shutdown domain 'g1'"),
                       ("reboot", "Failed to reboot domain 'g1'"),
                       ("reset", "Failed to reset domain 'g1'"),
@@ -911,7 +949,8 @@ def test_destroy_not_running(virtd, guest_files):
                       ("resume", "Failed to resume domain 'g1'")):
         p = g.virsh.run(cmd, "g1", check=False)
         assert (p.returncode, p.stderr) == \
-            (1, f"error: {what}\nerror: domain 'g1' is not running\n"), cmd
+            (1, f"error: {what}\nerror: Requested operation is not valid: "
+                f"domain is not running\n"), cmd
     assert qemu_calls(virtd) == []
     assert g.state() == "shut off (unknown)"
 
@@ -930,8 +969,8 @@ def test_start_on_readonly_socket_denied(virtd, guest_files):
     p = ro.run("start", "g1", check=False)
     assert p.returncode == 1
     assert p.stderr == ("error: Failed to start domain 'g1'\n"
-                        "error: operation forbidden: virDomainCreate is not allowed on a "
-                        "read-only connection\n")
+                        "error: operation forbidden: read only access prevents "
+                        "virDomainCreate\n")
     assert qemu_calls(virtd) == []
     assert g.state() == "shut off (unknown)"
     g.start()
@@ -952,8 +991,8 @@ def test_hook_failure_error_code(virtd_factory, guest_files):
     try:
         with pytest.raises(libvirt.libvirtError) as e:
             conn.lookupByName("hf").create()
-        assert str(e.value) == \
-            f"hook script '{v.hook_path('qemu')}' failed (exit status 1): no error output"
+        assert str(e.value) == ("Hook script execution failed: hook script "
+                                f"'{v.hook_path('qemu')}' failed (exit status 1): no error output")
         assert e.value.get_error_code() == libvirt.VIR_ERR_HOOK_SCRIPT_FAILED
     finally:
         conn.close()
