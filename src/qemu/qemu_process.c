@@ -114,8 +114,9 @@ static const qemuStopReason stopPanicked = {"crashed", "panicked", VIR_DOMAIN_SH
                                             STOPPED_CRASHED};
 static const qemuStopReason stopWatchdog = {"crashed", "watchdog", VIR_DOMAIN_SHUTOFF_CRASHED,
                                             STOPPED_CRASHED};
+/* as libvirt: 'shut off (crashed)' but event Stopped Failed */
 static const qemuStopReason stopSignal = {"crashed", "signal", VIR_DOMAIN_SHUTOFF_CRASHED,
-                                          STOPPED_CRASHED};
+                                          STOPPED_FAILED};
 static const qemuStopReason stopFailed = {"failed", NULL, VIR_DOMAIN_SHUTOFF_FAILED,
                                           STOPPED_FAILED};
 static const qemuStopReason stopDaemon = {"daemon", NULL, VIR_DOMAIN_SHUTOFF_DAEMON,

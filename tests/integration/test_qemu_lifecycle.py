@@ -352,6 +352,25 @@ def test_events_panic(virtd, guest_files, events):
                                     "Crashed Panicked", "Stopped Crashed"))
 
 
+def test_qemu_killed_outside_virtd(virtd, guest_files, events):
+    """QEMU killed by someone else (SIGKILL, no SHUTDOWN): as libvirt, 'shut
+    off (crashed)' and Stopped Failed; the hooks get release reason crashed,
+    detail signal."""
+    g = Guest(virtd, guest_files)
+    g.start()
+    g.wait_ready()
+    os.kill(g.qemu_pid(), signal.SIGKILL)
+    g.wait_state("shut off (crashed)")
+    assert wait_calls(virtd, 5) == START + stop_calls("crashed")
+    rel = virtd.hook_log.calls()[-1]
+    assert (rel.env["VIRTD_HOOK_REASON"], rel.env["VIRTD_HOOK_DETAIL"]) == ("crashed", "signal")
+    expect_events(events, lifecycle("g1", "Defined Added", "Started Booted", "Stopped Failed"))
+    assert list((virtd.run_dir / "qemu").glob("*.xml")) == []
+    # and it starts again normally
+    g.start()
+    assert g.state() == "running (booted)"
+
+
 def test_events_failed_start(virtd_factory, guest_files):
     v = virtd_factory()
     v.install_hook("qemu", body="if [ \"$2\" = prepare ]; then exit 1; fi")
