@@ -371,6 +371,21 @@ def test_qemu_killed_outside_virtd(virtd, guest_files, events):
     assert g.state() == "running (booted)"
 
 
+def test_qemu_terminated_outside_virtd(virtd, guest_files, events):
+    """QEMU told to quit by someone else (SIGTERM): as libvirt, 'shut off
+    (shutdown)'; the hooks get shutdown, detail host."""
+    g = Guest(virtd, guest_files)
+    g.start()
+    g.wait_ready()
+    os.kill(g.qemu_pid(), signal.SIGTERM)
+    g.wait_state("shut off (shutdown)")
+    assert wait_calls(virtd, 5) == START + stop_calls("shutdown")
+    rel = virtd.hook_log.calls()[-1]
+    assert (rel.env["VIRTD_HOOK_REASON"], rel.env["VIRTD_HOOK_DETAIL"]) == ("shutdown", "host")
+    expect_events(events, lifecycle("g1", "Defined Added", "Started Booted",
+                                    "Shutdown Finished after host request", "Stopped Shutdown"))
+
+
 def test_events_failed_start(virtd_factory, guest_files):
     v = virtd_factory()
     v.install_hook("qemu", body="if [ \"$2\" = prepare ]; then exit 1; fi")
