@@ -186,6 +186,7 @@ qemuDriverInit(const virtdConfig *cfg, GError **error)
     if (!virDomainDriverStateInit(&qemuDrv.dom, cfg->conf_dir, error) ||
         !qemuProcessInit(&qemuDrv, cfg, error))
         return FALSE;
+    qemuProcessReconnectClaimAll(&qemuDrv);
     virDriverRegisterHypervisor(&qemuHypervisorDriver);
     return TRUE;
 }

@@ -1181,14 +1181,26 @@ qemuProcessReconnectObj(qemuDriver *drv, qemuStatus *st)
     return obj;
 }
 
+/* A guest found in a status file, claimed at start-up, reconnected later. */
+typedef struct {
+    virDomainObj *obj;       /* a reference; its job is held */
+    pid_t pid;               /* 0: virtd died during its start */
+} qemuReconnect;
+
+/*
+ * Before the sockets listen: the guest of the status file at @path gets its
+ * live definition, id and state back, and its job is taken, so that a
+ * client sees it running and a state-changing call waits for the
+ * reconnect instead of starting a second QEMU for it.
+ */
 static void
-qemuProcessReconnectOne(qemuDriver *drv, const char *path)
+qemuProcessReconnectClaim(qemuDriver *drv, const char *path)
 {
     g_auto(qemuStatus) st = {0};
     g_autoptr(GError) err = NULL;
     virDomainObj *obj;
     qemuDomainPriv *priv;
-    int pidfd;
+    qemuReconnect *rc;
 
     if (!qemuStatusParse(path, &st, &err)) {
         g_warning(_("ignoring status file '%s': %s"), path, err ? err->message : "");
@@ -1213,15 +1225,30 @@ qemuProcessReconnectOne(qemuDriver *drv, const char *path)
     if (st.id >= drv->next_id)
         drv->next_id = st.id + 1;
 
-    if (st.pid == 0) {
+    rc = g_new0(qemuReconnect, 1);
+    rc->obj = obj;
+    rc->pid = st.pid;
+    g_ptr_array_add(drv->reconnect, rc);
+}
+
+/* Once the sockets listen: the claimed guest is reconnected or cleaned up. */
+static void
+qemuProcessReconnectOne(qemuDriver *drv, qemuReconnect *rc)
+{
+    virDomainObj *obj = rc->obj;
+    qemuDomainPriv *priv = qemuDomainGetPriv(obj);
+    g_autoptr(GError) err = NULL;
+    int pidfd;
+
+    if (rc->pid == 0) {
         g_warning(_("domain '%s' was being started when virtd stopped"), obj->def->name);
         qemuProcessKillOrphan(obj->def);
         qemuProcessStop(drv, obj, &stopFailed);
-    } else if ((pidfd = qemuProcessOpenIfSame(st.pid, obj->def)) < 0) {
-        g_warning(_("domain '%s' (pid %d) is gone"), obj->def->name, (int)st.pid);
+    } else if ((pidfd = qemuProcessOpenIfSame(rc->pid, obj->def)) < 0) {
+        g_warning(_("domain '%s' (pid %d) is gone"), obj->def->name, (int)rc->pid);
         qemuProcessStop(drv, obj, &stopUnknown);
     } else {
-        priv->pid = st.pid;
+        priv->pid = rc->pid;
         priv->pidfd = pidfd;
         if (!qemuProcessAttach(drv, obj, QEMU_MONITOR_RECONNECT_MS, &err)) {
             g_warning(_("cannot reconnect to domain '%s': %s"), obj->def->name, err->message);
@@ -1239,35 +1266,60 @@ qemuProcessReconnectOne(qemuDriver *drv, const char *path)
                           err->message);
             }
         } else {
-            g_info(_("reconnected to domain '%s' (pid %d)"), obj->def->name, (int)st.pid);
+            g_info(_("reconnected to domain '%s' (pid %d)"), obj->def->name, (int)rc->pid);
         }
     }
     virDomainObjEndJob(obj);
     virDomainDriverObjUnref(&drv->dom, obj);
+    g_free(rc);
+}
+
+static gint
+qemuProcessComparePaths(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/**
+ * qemuProcessReconnectClaimAll:
+ *
+ * Before the RPC sockets listen: every guest that a previous virtd left a
+ * status file for is listed with its live state and its job held, until
+ * qemuProcessReconnectAll deals with it.
+ */
+void
+qemuProcessReconnectClaimAll(qemuDriver *drv)
+{
+    g_autoptr(GDir) d = g_dir_open(drv->status_dir, 0, NULL);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        if (g_str_has_suffix(name, ".xml"))
+            g_ptr_array_add(names, g_build_filename(drv->status_dir, name, NULL));
+    }
+    /* a stable order, for the hooks and the logs */
+    g_ptr_array_sort(names, qemuProcessComparePaths);
+    for (guint i = 0; i < names->len; i++)
+        qemuProcessReconnectClaim(drv, g_ptr_array_index(names, i));
 }
 
 /**
  * qemuProcessReconnectAll:
  *
- * For every status file left by a previous virtd: the same qemu still
- * running -> monitor reconnected and reconnect hook; gone -> stopped and
- * release hooks with reason unknown.  Runs once the RPC sockets listen,
- * so reconnect hooks may call virsh.
+ * For every guest claimed at start-up: the same qemu still running ->
+ * monitor reconnected and reconnect hook; gone -> stopped and release hooks
+ * with reason unknown.  Runs once the RPC sockets listen, so reconnect
+ * hooks may call virsh.
  */
 void
 qemuProcessReconnectAll(qemuDriver *drv)
 {
-    g_autoptr(GDir) d = g_dir_open(drv->status_dir, 0, NULL);
-    const char *name;
+    g_autoptr(GPtrArray) todo = g_steal_pointer(&drv->reconnect);
 
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *path = NULL;
-
-        if (!g_str_has_suffix(name, ".xml"))
-            continue;
-        path = g_build_filename(drv->status_dir, name, NULL);
-        qemuProcessReconnectOne(drv, path);
-    }
+    drv->reconnect = g_ptr_array_new();
+    for (guint i = 0; i < todo->len; i++)
+        qemuProcessReconnectOne(drv, g_ptr_array_index(todo, i));
 }
 
 /* ------------------------------------------------------------------ */
@@ -1283,6 +1335,7 @@ qemuProcessInit(qemuDriver *drv, const virtdConfig *cfg, GError **error)
     drv->emulator = g_strdup(cfg->qemu_emulator);
     drv->reconnect_failure = cfg->reconnect_failure;
     drv->job_wait = cfg->qemu_job_wait;
+    drv->reconnect = g_ptr_array_new();
     drv->next_id = 1;
     drv->events = g_thread_pool_new(qemuProcessEventRun, NULL, QEMU_EVENT_THREADS, FALSE,
                                     NULL);
@@ -1308,6 +1361,15 @@ qemuProcessShutdown(qemuDriver *drv)
             virDomainDriverObjUnref(&drv->dom, obj);
         }
     }
+    /* claimed but never reconnected (virtd stopped before it could) */
+    for (guint i = 0; drv->reconnect && i < drv->reconnect->len; i++) {
+        qemuReconnect *rc = g_ptr_array_index(drv->reconnect, i);
+
+        virDomainObjEndJob(rc->obj);
+        virDomainDriverObjUnref(&drv->dom, rc->obj);
+        g_free(rc);
+    }
+    g_clear_pointer(&drv->reconnect, g_ptr_array_unref);
     if (drv->events)
         g_thread_pool_free(drv->events, FALSE, TRUE);
     drv->events = NULL;

@@ -20,9 +20,11 @@ typedef struct {
     guint job_wait;         /* seconds a client's call waits for the guest's job */
     gint next_id;
     GThreadPool *events;    /* work caused by qemu events (guest power-off...) */
+    GPtrArray *reconnect;   /* guests claimed at start-up, not yet reconnected */
 } qemuDriver;
 
 gboolean qemuProcessInit(qemuDriver *drv, const virtdConfig *cfg, GError **error);
+void qemuProcessReconnectClaimAll(qemuDriver *drv);
 void qemuProcessReconnectAll(qemuDriver *drv);
 void qemuProcessShutdown(qemuDriver *drv);
 

@@ -18,6 +18,7 @@ import pytest
 from qemuutil import (BOOT_TIMEOUT, START, Guest, guest_files_fixture,  # noqa: F401
                       kill_factory_guests_fixture, qemu_calls, qemu_pids_of, requires_qemu,
                       stop_calls, virtd_fixture, wait_calls)
+from rpcutil import libvirt_module
 
 pytestmark = requires_qemu
 
@@ -244,3 +245,43 @@ def test_reconnect_hook_calls_virsh(virtd_factory, guest_files):
                                                "Domain 'other' started"], out.read_text()
     assert g.qemu_pid() == pid
     assert other.state() == "running (booted)"
+
+
+def test_guest_not_yet_reconnected_is_not_started_twice(virtd_factory, guest_files):
+    """Right after a restart, before its reconnect: the guest is listed as
+    running, and a start of it waits for the reconnect and fails instead of
+    starting a second QEMU."""
+    v = virtd_factory()
+    v.install_hook("qemu", body='if [ "$2" = reconnect ]; then sleep 3; fi')
+    v.start()
+    guests = {n: Guest(v, guest_files, n) for n in ("a", "b")}
+    pids = {}
+    for n, g in guests.items():
+        g.start()
+        pids[n] = g.qemu_pid()
+    assert v.stop() == 0
+    v.start()
+    # one guest's reconnect hook sleeps; the other guest waits its turn
+    deadline = time.monotonic() + 30
+    while not (rec := [c.args[0] for c in v.hook_log.calls() if c.args[1] == "reconnect"]):
+        assert time.monotonic() < deadline, "no reconnect hook ran"
+        time.sleep(0.05)
+    other = guests["b" if rec[0] == "a" else "a"]
+    uuid = other.virsh.out("domuuid", other.name).strip()
+    assert other.state() == "running (booted)"
+    p = other.virsh.run("start", other.name, check=False)
+    assert (p.returncode, p.stderr) == (1, "error: Domain is already active\n")
+    # past virsh's own check: the daemon's
+    libvirt = libvirt_module()
+    conn = libvirt.open(other.virsh.uri)
+    try:
+        with pytest.raises(libvirt.libvirtError) as e:
+            conn.lookupByName(other.name).create()
+        assert (e.value.get_error_code(), str(e.value)) == \
+            (libvirt.VIR_ERR_OPERATION_INVALID,
+             "Requested operation is not valid: domain is already running")
+    finally:
+        conn.close()
+    assert qemu_pids_of(uuid) == [pids[other.name]]
+    assert wait_calls(v, 8) == START + START + [RECONNECT, RECONNECT]
+    assert [g.qemu_pid() for g in guests.values()] == [pids["a"], pids["b"]]
