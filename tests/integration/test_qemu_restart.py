@@ -10,6 +10,8 @@ relative order is checked too.
 
 import os
 import re
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -285,3 +287,36 @@ def test_guest_not_yet_reconnected_is_not_started_twice(virtd_factory, guest_fil
     assert qemu_pids_of(uuid) == [pids[other.name]]
     assert wait_calls(v, 8) == START + START + [RECONNECT, RECONNECT]
     assert [g.qemu_pid() for g in guests.values()] == [pids["a"], pids["b"]]
+
+
+def test_sigkill_of_virtd_during_started_hook(virtd_factory, guest_files):
+    """QEMU already runs and its status is saved when 'started' runs: virtd
+    killed then and restarted takes the guest back (reconnect), untouched."""
+    v = virtd_factory()
+    pidfile = v.tmp_dir / "hook.pid"
+    v.install_hook("qemu", body=f'if [ "$2" = started ]; then echo $$ > {pidfile}; '
+                                f'sleep 30; fi')
+    v.start()
+    g = Guest(v, guest_files)
+    starter = threading.Thread(target=g.start, kwargs={"check": False})
+    starter.start()
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    while not pidfile.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pidfile.exists(), "the started hook never ran"
+    pid = g.qemu_pid()
+    v.kill()
+    starter.join(timeout=60)
+    try:
+        os.killpg(int(pidfile.read_text()), signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    assert alive(pid), "QEMU survives virtd"
+    v.start()
+    assert wait_calls(v, 4) == START + [RECONNECT]
+    assert g.state() == "running (booted)"
+    assert g.qemu_pid() == pid
+    g.wait_ready()
+    g.virsh.run("shutdown", "g1")
+    g.wait_state("shut off (shutdown)")
+    assert qemu_calls(v) == START + [RECONNECT] + stop_calls("shutdown")
