@@ -320,3 +320,31 @@ def test_sigkill_of_virtd_during_started_hook(virtd_factory, guest_files):
     g.virsh.run("shutdown", "g1")
     g.wait_state("shut off (shutdown)")
     assert qemu_calls(v) == START + [RECONNECT] + stop_calls("shutdown")
+
+
+def test_sigkill_of_virtd_during_prepare_hook(virtd_factory, guest_files):
+    """Killed during 'prepare' (nothing allocated yet): once virtd is back the
+    start is finished as a failed one, so that what 'prepare' set up is
+    released by the hooks."""
+    v = virtd_factory()
+    pidfile = v.tmp_dir / "hook.pid"
+    v.install_hook("qemu", body=f'if [ "$2" = prepare ]; then echo $$ > {pidfile}; '
+                                f'sleep 30; fi')
+    v.start()
+    g = Guest(v, guest_files)
+    starter = threading.Thread(target=g.start, kwargs={"check": False})
+    starter.start()
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    while not pidfile.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pidfile.exists(), "the prepare hook never ran"
+    v.kill()
+    starter.join(timeout=60)
+    try:
+        os.killpg(int(pidfile.read_text()), signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    v.start()
+    assert wait_calls(v, 3) == START[:1] + stop_calls("failed")
+    assert g.state() == "shut off (failed)"
+    assert list((v.run_dir / "qemu").glob("*.xml")) == []
