@@ -645,8 +645,8 @@ virDomainDriverAddTransient(virDomainDriverState *st, virDomainDef *def, GError 
     virDomainObj *obj;
 
     if (!virDomainDriverCheckType(st, def, error) ||
-        !virObjectTableCheckClash(st->doms, def->name, def->uuid, "domain", VIR_ERR_OPERATION_FAILED,
-                                  error)) {
+        !virObjectTableCheckClash(st->doms, def->name, def->uuid, "domain",
+                                  VIR_ERR_OPERATION_FAILED, error)) {
         virDomainDefFree(def);
         return NULL;
     }
