@@ -307,8 +307,8 @@ remoteDomainEventCallbackDeregisterAny(remoteCall *call, void *args, void *ret, 
     int id = ((const remoteIntMsg *)args)->value;
 
     if (!remoteEventsRemove(call, REMOTE_EVENT_DOMAIN_CALLBACK, id)) {
-        virErrorSet(error, VIR_ERR_INVALID_ARG, _("invalid argument: event callback id %d not registered"),
-                    id);
+        virErrorSet(error, VIR_ERR_INVALID_ARG,
+                    _("invalid argument: event callback id %d not registered"), id);
         return FALSE;
     }
     return TRUE;
@@ -364,8 +364,8 @@ remoteNetworkEventDeregisterAny(remoteCall *call, void *args, void *ret, GError 
     int id = ((const remoteIntMsg *)args)->value;
 
     if (!remoteEventsRemove(call, REMOTE_EVENT_NETWORK, id)) {
-        virErrorSet(error, VIR_ERR_INVALID_ARG, _("invalid argument: event callback id %d not registered"),
-                    id);
+        virErrorSet(error, VIR_ERR_INVALID_ARG,
+                    _("invalid argument: event callback id %d not registered"), id);
         return FALSE;
     }
     return TRUE;
