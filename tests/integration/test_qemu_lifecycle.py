@@ -989,6 +989,45 @@ def test_destroy_not_running(virtd, guest_files):
     assert g.state() == "shut off (unknown)"
 
 
+EMULATOR_LINE = "    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
+
+
+def test_default_emulator_from_config(virtd_factory, guest_files):
+    """A definition without <emulator> runs [qemu] emulator."""
+    v = virtd_factory()
+    marker = v.tmp_dir / "wrapper-ran"
+    wrapper = v.tmp_dir / "qemu-wrapper"
+    write_script(wrapper, f"#!/bin/sh\necho \"$$\" > {marker}\n"
+                          f"exec /usr/bin/qemu-system-x86_64 \"$@\"\n")
+    v.write_config(extra=f"[qemu]\nemulator = {wrapper}\n")
+    v.install_hook("qemu")
+    v.start()
+    xml = guest_xml(guest_files, "g1", v.tmp_dir / "g1.serial")
+    assert EMULATOR_LINE in xml
+    virsh = Virsh(v)
+    p = virsh.define_file("dom", "g1", xml.replace(EMULATOR_LINE, ""))
+    assert p.returncode == 0, p.stderr
+    virsh.run("start", "g1")
+    assert marker.exists(), "the configured emulator was not used"
+    assert int(marker.read_text()) == status_pid(v, "g1"), "exec'd in place: the same process"
+    assert qemu_calls(v) == START
+
+
+def test_missing_emulator_fails_start(virtd, guest_files):
+    virsh = Virsh(virtd)
+    xml = guest_xml(guest_files, "g1", virtd.tmp_dir / "g1.serial")
+    p = virsh.define_file("dom", "g1", xml.replace(
+        EMULATOR_LINE, "    <emulator>/nonexistent/qemu-system-x86_64</emulator>\n"))
+    assert p.returncode == 0, p.stderr
+    p = virsh.run("start", "g1", check=False)
+    assert p.returncode == 1
+    assert p.stderr == ("error: Failed to start domain 'g1'\n"
+                        "error: operation failed: cannot start qemu: cannot execute "
+                        "'/nonexistent/qemu-system-x86_64': No such file or directory\n")
+    assert qemu_calls(virtd) == START[:2] + stop_calls("failed")
+    assert kv_lines(virsh.out("dominfo", "g1"))["State"] == "shut off"
+
+
 def test_start_undefined(virtd):
     v = Virsh(virtd)
     p = v.run("start", "nosuch", check=False)
