@@ -70,8 +70,7 @@ testFindOrFail(GPtrArray *list, const char *name, const unsigned char *uuid, GEr
 
     if (!o)
         virErrorSet(error, list == testDomains ? VIR_ERR_NO_DOMAIN : VIR_ERR_NO_NETWORK,
-                    "%s not found: no object with matching name '%s'",
-                    list == testDomains ? "Domain" : "Network", name ? name : "");
+                    "no object with matching name '%s'", name ? name : "");
     return o;
 }
 
@@ -152,7 +151,7 @@ testDomainLookupByID(virCaller *c, int id, virDomainHandle *out, GError **error)
             return TRUE;
         }
     }
-    virErrorSet(error, VIR_ERR_NO_DOMAIN, "Domain not found: no domain with matching id %d", id);
+    virErrorSet(error, VIR_ERR_NO_DOMAIN, "no domain with matching id %d", id);
     return FALSE;
 }
 
