@@ -634,9 +634,11 @@ qemuProcessEventRun(gpointer data, gpointer user_data)
     qemuDomainPriv *priv = qemuDomainGetPriv(obj);
 
     /* waits out an operation in progress (its hooks included): the event
-     * is handled after it, or ignored if that operation stopped the guest */
+     * is handled after it, or ignored if that operation stopped the guest.
+     * Once virtd is stopping it is left to the next virtd, which finds
+     * what happened when it reconnects. */
     virDomainObjBeginJob(obj, NULL, "qemu event", VIR_DOMAIN_JOB_WAIT_FOREVER, NULL);
-    if (priv->gen == task->gen && obj->id != -1) {
+    if (priv->gen == task->gen && obj->id != -1 && !g_atomic_int_get(&task->drv->stopping)) {
         switch (task->kind) {
         case QEMU_EVENT_SHUTDOWN:
             qemuProcessHandleShutdown(task->drv, obj, priv);
@@ -1201,13 +1203,29 @@ qemuProcessReconnectClaim(qemuDriver *drv, const char *path)
     virDomainObj *obj;
     qemuDomainPriv *priv;
     qemuReconnect *rc;
+    g_autofree char *base = g_path_get_basename(path);
+    g_autofree char *want = NULL;
 
     if (!qemuStatusParse(path, &st, &err)) {
         g_warning(_("ignoring status file '%s': %s"), path, err ? err->message : "");
         return;
     }
+    want = g_strdup_printf("%s.xml", st.def->name);
+    if (!g_str_equal(base, want)) {
+        g_warning(_("ignoring status file '%s': it is about domain '%s', whose status file is "
+                    "'%s'"),
+                  path, st.def->name, want);
+        return;
+    }
     if (!(obj = qemuProcessReconnectObj(drv, &st)))
         return;
+    if (obj->job) {
+        /* only another status file of this run can hold it: a copy */
+        g_warning(_("ignoring status file '%s': domain '%s' has another one"), path,
+                  obj->def->name);
+        virDomainDriverObjUnref(&drv->dom, obj);
+        return;
+    }
     priv = qemuDomainGetPriv(obj);
     virDomainObjBeginJob(obj, NULL, "reconnect", VIR_DOMAIN_JOB_WAIT_FOREVER, NULL);
     g_mutex_lock(&obj->lock);
@@ -1352,15 +1370,9 @@ qemuProcessShutdown(qemuDriver *drv)
 {
     g_autoptr(GPtrArray) objs = NULL;
 
-    if (drv->dom.doms) {
-        objs = virObjectTableList(drv->dom.doms);
-        for (guint i = 0; i < objs->len; i++) {
-            virDomainObj *obj = g_ptr_array_index(objs, i);
-            if (obj->priv)
-                qemuDomainPrivDetach(obj->priv);
-            virDomainDriverObjUnref(&drv->dom, obj);
-        }
-    }
+    /* no more event handling: the tasks still queued or waiting for a job
+     * end without acting, and none is left when the monitors are closed */
+    g_atomic_int_set(&drv->stopping, TRUE);
     /* claimed but never reconnected (virtd stopped before it could) */
     for (guint i = 0; drv->reconnect && i < drv->reconnect->len; i++) {
         qemuReconnect *rc = g_ptr_array_index(drv->reconnect, i);
@@ -1373,6 +1385,16 @@ qemuProcessShutdown(qemuDriver *drv)
     if (drv->events)
         g_thread_pool_free(drv->events, FALSE, TRUE);
     drv->events = NULL;
+
+    if (drv->dom.doms) {
+        objs = virObjectTableList(drv->dom.doms);
+        for (guint i = 0; i < objs->len; i++) {
+            virDomainObj *obj = g_ptr_array_index(objs, i);
+            if (obj->priv)
+                qemuDomainPrivDetach(obj->priv);
+            virDomainDriverObjUnref(&drv->dom, obj);
+        }
+    }
     g_clear_pointer(&drv->status_dir, g_free);
     g_clear_pointer(&drv->log_dir, g_free);
     g_clear_pointer(&drv->emulator, g_free);

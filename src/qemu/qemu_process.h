@@ -21,6 +21,7 @@ typedef struct {
     gint next_id;
     GThreadPool *events;    /* work caused by qemu events (guest power-off...) */
     GPtrArray *reconnect;   /* guests claimed at start-up, not yet reconnected */
+    gint stopping;          /* atomic: virtd is stopping, events are left alone */
 } qemuDriver;
 
 gboolean qemuProcessInit(qemuDriver *drv, const virtdConfig *cfg, GError **error);

@@ -348,3 +348,26 @@ def test_sigkill_of_virtd_during_prepare_hook(virtd_factory, guest_files):
     assert wait_calls(v, 3) == START[:1] + stop_calls("failed")
     assert g.state() == "shut off (failed)"
     assert list((v.run_dir / "qemu").glob("*.xml")) == []
+
+
+def test_copied_status_file_is_ignored(virtd_factory, guest_files):
+    """A copy of a status file under another name (same guest, same uuid)
+    is ignored with a warning; virtd starts and takes the guest back once."""
+    v = virtd_with_hooks(virtd_factory)
+    v.start()
+    g = Guest(v, guest_files)
+    g.start()
+    pid = g.qemu_pid()
+    assert v.stop() == 0
+    status = v.run_dir / "qemu" / "g1.xml"
+    for copy in ("a-copy.xml", "g1-copy.xml"):
+        (v.run_dir / "qemu" / copy).write_text(status.read_text())
+    v.start()
+    assert wait_calls(v, 4) == START + [RECONNECT]
+    for copy in ("a-copy.xml", "g1-copy.xml"):
+        v.wait_for_log(rf"ignoring status file '[^']*/{copy}': it is about domain 'g1', "
+                       rf"whose status file is 'g1.xml'")
+    assert g.state() == "running (booted)"
+    assert g.qemu_pid() == pid
+    time.sleep(0.5)
+    assert qemu_calls(v) == START + [RECONNECT]
