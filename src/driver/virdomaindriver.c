@@ -393,6 +393,7 @@ virDomainDriverUndefine(virDomainDriverState *st, const virDomainHandle *dom,
     obj->persistent = FALSE;
     obj->autostart = FALSE;
     g_clear_pointer(&obj->newDef, virDomainDefFree);
+    obj->removed = !running;
     g_mutex_unlock(&obj->lock);
     if (!running)
         virObjectTableRemove(st->doms, h.name, h.uuid);
@@ -606,6 +607,16 @@ virDomainObjBeginJob(virDomainObj *obj, virCaller *caller, const char *job, guin
             return FALSE;
         }
     }
+    if (caller && obj->removed) {
+        /* it went while this call waited (a transient guest that stopped,
+         * an undefined one): acting on it would act on nothing listed */
+        char uuid[VIR_UUID_STRING_BUFLEN];
+
+        virUUIDFormat(obj->def->uuid, uuid);
+        virErrorSet(error, VIR_ERR_NO_DOMAIN, _("no domain with matching uuid '%s' (%s)"), uuid,
+                    obj->def->name);
+        return FALSE;
+    }
     obj->job = job;
     obj->job_hook_pgid = 0;
     return TRUE;
@@ -667,6 +678,7 @@ virDomainDriverRemoveIfTransient(virDomainDriverState *st, virDomainObj *obj)
 
     g_mutex_lock(&obj->lock);
     remove = !obj->persistent && obj->id == -1;
+    obj->removed = obj->removed || remove;
     name = g_strdup(obj->def->name);
     memcpy(uuid, obj->def->uuid, VIR_UUID_BUFLEN);
     g_mutex_unlock(&obj->lock);

@@ -23,6 +23,7 @@ typedef struct {
     int reason;
     gboolean persistent;
     gboolean autostart;
+    gboolean removed;        /* no longer in the driver's table */
 
     /* The job: at most one state-changing operation at a time.  Held
      * across hooks and waits, unlike @lock. */

@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from qemuutil import (BOOT_TIMEOUT, START, Guest, guest_files_fixture,  # noqa: F401
-                      kill_factory_guests_fixture, qemu_calls, qemu_pids_of, requires_qemu,
-                      stop_calls, virtd_fixture, wait_calls)
+                      guest_xml, kill_factory_guests_fixture, qemu_calls, qemu_pids_of,
+                      requires_qemu, status_pid, stop_calls, virtd_fixture, wait_calls)
 from rpcutil import libvirt_module
+from virshutil import Virsh
 
 pytestmark = requires_qemu
 
@@ -371,3 +372,40 @@ def test_copied_status_file_is_ignored(virtd_factory, guest_files):
     assert g.qemu_pid() == pid
     time.sleep(0.5)
     assert qemu_calls(v) == START + [RECONNECT]
+
+
+def test_start_waiting_for_a_transient_guest_that_goes(virtd_factory, guest_files):
+    """A start of a transient guest waits while virtd cleans it up (its QEMU
+    died while virtd was down); once the guest is gone, the start fails
+    with 'no domain' instead of running a QEMU nobody can see."""
+    v = virtd_factory()
+    mark = v.tmp_dir / "in-stopped-hook"
+    v.install_hook("qemu", body=f'if [ "$2" = stopped ]; then touch {mark}; sleep 3; fi')
+    v.start()
+    virsh = Virsh(v)
+    xml = v.tmp_dir / "t1.xml"
+    xml.write_text(guest_xml(guest_files, "t1", v.tmp_dir / "t1.serial"))
+    virsh.run("create", str(xml))
+    uuid = virsh.out("domuuid", "t1").strip()
+    pid = status_pid(v, "t1")
+    assert v.stop() == 0
+    os.kill(pid, signal.SIGKILL)
+    v.start()
+    deadline = time.monotonic() + 30
+    while not mark.exists():
+        assert time.monotonic() < deadline, "the stopped hook never ran"
+        time.sleep(0.05)
+    libvirt = libvirt_module()
+    conn = libvirt.open(virsh.uri)
+    try:
+        dom = conn.lookupByName("t1")
+        with pytest.raises(libvirt.libvirtError) as e:
+            dom.create()
+        assert (e.value.get_error_code(), str(e.value)) == \
+            (libvirt.VIR_ERR_NO_DOMAIN,
+             f"Domain not found: no domain with matching uuid '{uuid}' (t1)")
+    finally:
+        conn.close()
+    assert qemu_pids_of(uuid) == []
+    assert qemu_calls(v) == START + stop_calls("unknown")
+    assert "t1" not in virsh.out("list", "--all")
