@@ -21,6 +21,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -205,3 +206,41 @@ def qemu_pids_of(uuid):
         except OSError:
             pass
     return pids
+
+
+class HangingHook:
+    """A logging qemu hook that, at @op, writes its pid (the id of its
+    process group) to a file and sleeps 30 s: a start held at that point,
+    for tests that kill virtd there."""
+
+    def __init__(self, virtd, op):
+        self.op = op
+        self.pidfile = virtd.tmp_dir / "hook.pid"
+        virtd.install_hook("qemu", body=f'if [ "$2" = {op} ]; then echo $$ > {self.pidfile}; '
+                                        f'sleep 30; fi')
+        self.starter = None
+
+    def start_guest(self, g):
+        """'virsh start' of @g from a thread; returns once the hook runs."""
+        self.starter = threading.Thread(target=g.start, kwargs={"check": False})
+        self.starter.start()
+        deadline = time.monotonic() + BOOT_TIMEOUT
+        while not self.pidfile.exists():
+            assert time.monotonic() < deadline, f"the {self.op} hook never ran"
+            time.sleep(0.05)
+
+    @property
+    def pgid(self):
+        return int(self.pidfile.read_text())
+
+    def kill_virtd(self, virtd):
+        """SIGKILL of virtd; its 'virsh start' then returns (an error)."""
+        virtd.kill()
+        self.starter.join(timeout=30)
+
+    def kill(self):
+        """SIGKILL of the hook's process group, which virtd's death leaves."""
+        try:
+            os.killpg(self.pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

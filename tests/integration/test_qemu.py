@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from qemuutil import (BOOT_TIMEOUT, START, Guest, guest_files_fixture,  # noqa: F401
+from qemuutil import (BOOT_TIMEOUT, START, Guest, HangingHook, guest_files_fixture,  # noqa: F401
                       kill_factory_guests_fixture, qemu_calls, qemu_pids_of, requires_qemu,
                       stop_calls, virtd_fixture, wait_calls)
 
@@ -205,25 +205,13 @@ def test_sigkill_of_virtd_during_start_hook(virtd_factory, guest_files):
     """No orphan qemu, no status left behind: the guest ends up shut off
     with release reason 'failed' once virtd is back."""
     v = virtd_factory()
-    pidfile = v.tmp_dir / "hook.pid"
-    v.install_hook("qemu", body=f"if [ \"$2\" = start ]; then echo $$ > {pidfile}; "
-                                f"sleep 30; fi")
+    hook = HangingHook(v, "start")
     v.start()
     g = Guest(v, guest_files, "sigkill")
     uuid = g.virsh.out("domuuid", "sigkill").strip()
-    starter = threading.Thread(target=g.start, kwargs={"check": False})
-    starter.start()
-    deadline = time.monotonic() + BOOT_TIMEOUT
-    while not pidfile.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert pidfile.exists(), "the start hook never ran"
-    v.kill()
-    starter.join(timeout=VIRSH_JOIN_TIMEOUT)
-    hook_pgid = int(pidfile.read_text())
-    try:
-        os.killpg(hook_pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    hook.start_guest(g)
+    hook.kill_virtd(v)
+    hook.kill()
     assert qemu_pids_of(uuid) == [], "no qemu was started"
 
     v.start()
@@ -231,6 +219,4 @@ def test_sigkill_of_virtd_during_start_hook(virtd_factory, guest_files):
     assert g.state() == "shut off (failed)"
     assert list((v.run_dir / "qemu").glob("*.xml")) == []
 
-
-VIRSH_JOIN_TIMEOUT = 30
 

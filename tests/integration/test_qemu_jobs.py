@@ -15,30 +15,29 @@ from qemuutil import (BOOT_TIMEOUT, START, Guest, guest_files_fixture,  # noqa: 
 pytestmark = requires_qemu
 
 
-def wait_file(path, timeout=BOOT_TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.02)
-
-
-def start_in_thread(g):
+def start_in_slow_hook(virtd_factory, guest_files, seconds, extra_config=""):
+    """A virtd whose 'start' hook takes @seconds, and a guest 'virsh start'ed
+    from a thread; returns (virtd, guest, thread, result) once the hook runs,
+    result["p"] being virsh's once the thread ends."""
+    v = virtd_factory(extra_config=extra_config)
+    mark = v.tmp_dir / "in-start-hook"
+    v.install_hook("qemu", body=f"if [ \"$2\" = start ]; then touch {mark}; sleep {seconds}; fi")
+    v.start()
+    g = Guest(v, guest_files)
     result = {}
     t = threading.Thread(target=lambda: result.setdefault("p", g.start(check=False)))
     t.start()
-    return t, result
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    while not mark.exists():
+        assert time.monotonic() < deadline, "the start hook never ran"
+        time.sleep(0.02)
+    return v, g, t, result
 
 
 def test_other_client_waits_for_start(virtd_factory, guest_files):
     """virsh destroy from another client during a slow start hook waits for
     the start to finish, then destroys the guest."""
-    v = virtd_factory()
-    mark = v.tmp_dir / "in-start-hook"
-    v.install_hook("qemu", body=f"if [ \"$2\" = start ]; then touch {mark}; sleep 3; fi")
-    v.start()
-    g = Guest(v, guest_files)
-    t, result = start_in_thread(g)
-    wait_file(mark)
+    v, g, t, result = start_in_slow_hook(virtd_factory, guest_files, 3)
     t0 = time.monotonic()
     p = g.virsh.run("destroy", "g1", check=False)
     waited = time.monotonic() - t0
@@ -54,13 +53,7 @@ def test_other_client_waits_for_start(virtd_factory, guest_files):
 def test_job_wait_is_bounded(virtd_factory, guest_files):
     """With [qemu] job_wait = 1 the waiting call fails after 1 s with a clear
     error; the start carries on undisturbed."""
-    v = virtd_factory(extra_config="[qemu]\njob_wait = 1\n")
-    mark = v.tmp_dir / "in-start-hook"
-    v.install_hook("qemu", body=f"if [ \"$2\" = start ]; then touch {mark}; sleep 4; fi")
-    v.start()
-    g = Guest(v, guest_files)
-    t, result = start_in_thread(g)
-    wait_file(mark)
+    v, g, t, result = start_in_slow_hook(virtd_factory, guest_files, 4, "[qemu]\njob_wait = 1\n")
     t0 = time.monotonic()
     p = g.virsh.run("shutdown", "g1", check=False)
     waited = time.monotonic() - t0
@@ -76,13 +69,7 @@ def test_job_wait_is_bounded(virtd_factory, guest_files):
 
 
 def test_job_wait_zero_fails_at_once(virtd_factory, guest_files):
-    v = virtd_factory(extra_config="[qemu]\njob_wait = 0\n")
-    mark = v.tmp_dir / "in-start-hook"
-    v.install_hook("qemu", body=f"if [ \"$2\" = start ]; then touch {mark}; sleep 3; fi")
-    v.start()
-    g = Guest(v, guest_files)
-    t, result = start_in_thread(g)
-    wait_file(mark)
+    v, g, t, result = start_in_slow_hook(virtd_factory, guest_files, 3, "[qemu]\njob_wait = 0\n")
     t0 = time.monotonic()
     p = g.virsh.run("destroy", "g1", check=False)
     assert time.monotonic() - t0 < 1.5

@@ -18,7 +18,7 @@ import time
 import pytest
 
 from conftest import DEFAULT_PATH, pgid_members, write_script
-from qemuutil import (BOOT_TIMEOUT, START, STOP_TIMEOUT, Guest,  # noqa: F401
+from qemuutil import (BOOT_TIMEOUT, START, STOP_TIMEOUT, Guest, HangingHook,  # noqa: F401
                       guest_files_fixture, guest_xml, kill_factory_guests_fixture,
                       qemu_calls, qemu_pids_of, requires_qemu, status_pid, stop_calls,
                       testguest, virtd_fixture, wait_calls)
@@ -352,38 +352,29 @@ def test_events_panic(virtd, guest_files, events):
                                     "Crashed Panicked", "Stopped Crashed"))
 
 
-def test_qemu_killed_outside_virtd(virtd, guest_files, events):
-    """QEMU killed by someone else (SIGKILL, no SHUTDOWN): as libvirt, 'shut
-    off (crashed)' and Stopped Failed; the hooks get release reason crashed,
-    detail signal."""
+@pytest.mark.parametrize("sig,reason,detail,state,events_after", [
+    # SIGKILL, no SHUTDOWN: as libvirt, 'shut off (crashed)' and Stopped Failed
+    (signal.SIGKILL, "crashed", "signal", "shut off (crashed)", ["Stopped Failed"]),
+    # SIGTERM, QEMU says SHUTDOWN (host): as libvirt, 'shut off (shutdown)'
+    (signal.SIGTERM, "shutdown", "host", "shut off (shutdown)",
+     ["Shutdown Finished after host request", "Stopped Shutdown"]),
+])
+def test_qemu_signalled_outside_virtd(virtd, guest_files, events, sig, reason, detail, state,
+                                      events_after):
+    """QEMU killed or told to quit by someone else: the stop reason, the
+    hooks' reason and detail, the events; the guest starts again normally."""
     g = Guest(virtd, guest_files)
     g.start()
     g.wait_ready()
-    os.kill(g.qemu_pid(), signal.SIGKILL)
-    g.wait_state("shut off (crashed)")
-    assert wait_calls(virtd, 5) == START + stop_calls("crashed")
+    os.kill(g.qemu_pid(), sig)
+    g.wait_state(state)
+    assert wait_calls(virtd, 5) == START + stop_calls(reason)
     rel = virtd.hook_log.calls()[-1]
-    assert (rel.env["VIRTD_HOOK_REASON"], rel.env["VIRTD_HOOK_DETAIL"]) == ("crashed", "signal")
-    expect_events(events, lifecycle("g1", "Defined Added", "Started Booted", "Stopped Failed"))
+    assert (rel.env["VIRTD_HOOK_REASON"], rel.env["VIRTD_HOOK_DETAIL"]) == (reason, detail)
+    expect_events(events, lifecycle("g1", "Defined Added", "Started Booted", *events_after))
     assert list((virtd.run_dir / "qemu").glob("*.xml")) == []
-    # and it starts again normally
     g.start()
     assert g.state() == "running (booted)"
-
-
-def test_qemu_terminated_outside_virtd(virtd, guest_files, events):
-    """QEMU told to quit by someone else (SIGTERM): as libvirt, 'shut off
-    (shutdown)'; the hooks get shutdown, detail host."""
-    g = Guest(virtd, guest_files)
-    g.start()
-    g.wait_ready()
-    os.kill(g.qemu_pid(), signal.SIGTERM)
-    g.wait_state("shut off (shutdown)")
-    assert wait_calls(virtd, 5) == START + stop_calls("shutdown")
-    rel = virtd.hook_log.calls()[-1]
-    assert (rel.env["VIRTD_HOOK_REASON"], rel.env["VIRTD_HOOK_DETAIL"]) == ("shutdown", "host")
-    expect_events(events, lifecycle("g1", "Defined Added", "Started Booted",
-                                    "Shutdown Finished after host request", "Stopped Shutdown"))
 
 
 def test_events_failed_start(virtd_factory, guest_files):
@@ -900,26 +891,18 @@ def test_sigkill_of_virtd_during_start_hook_leaks_no_tap(virtd_factory, guest_fi
     goes with virtd (the hook script does not hold it), no qemu was started,
     and the restarted virtd reports the start as failed."""
     v = virtd_factory()
-    pidfile = v.tmp_dir / "hook.pid"
-    v.install_hook("qemu", body=f"if [ \"$2\" = start ]; then echo $$ > {pidfile}; "
-                                f"sleep 30; fi")
+    hook = HangingHook(v, "start")
     v.start()
     netns_ip(v, "link", "add", "br-test", "type", "bridge")
     netns_ip(v, "link", "set", "br-test", "up")
     g = Guest(v, guest_files, extra_devices=BRIDGE_NIC.format(target=""))
     uuid = g.virsh.out("domuuid", "g1").strip()
-    starter = threading.Thread(target=g.start, kwargs={"check": False})
-    starter.start()
-    deadline = time.monotonic() + BOOT_TIMEOUT
-    while not pidfile.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert pidfile.exists(), "the start hook never ran"
+    hook.start_guest(g)
     assert netns_links(v)["vnet0"].get("master") == "br-test", "tap ready before 'start'"
     # keep virtd's network namespace alive past its death, to look inside
     ns = os.open(f"/proc/{v.pid}/ns/net", os.O_RDONLY)
     try:
-        v.kill()
-        starter.join(timeout=60)
+        hook.kill_virtd(v)
         links_cmd = ["nsenter", f"--net=/proc/{os.getpid()}/fd/{ns}", "ip", "-j", "link",
                      "show"]
         deadline = time.monotonic() + 10
@@ -931,14 +914,10 @@ def test_sigkill_of_virtd_during_start_hook_leaks_no_tap(virtd_factory, guest_fi
             time.sleep(0.1)
         assert "br-test" in names
         assert "vnet0" not in names, "the tap outlived virtd"
-        hook_pgid = int(pidfile.read_text())
-        assert pgid_members(hook_pgid), "the hook script still runs: it did not hold the tap"
+        assert pgid_members(hook.pgid), "the hook script still runs: it did not hold the tap"
     finally:
         os.close(ns)
-        try:
-            os.killpg(int(pidfile.read_text()), signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        hook.kill()
     assert qemu_pids_of(uuid) == [], "no qemu was started"
     v.start()
     assert wait_calls(v, 4) == START[:2] + stop_calls("failed")

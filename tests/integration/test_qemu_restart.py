@@ -11,13 +11,12 @@ relative order is checked too.
 import os
 import re
 import signal
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from qemuutil import (BOOT_TIMEOUT, START, Guest, guest_files_fixture,  # noqa: F401
+from qemuutil import (BOOT_TIMEOUT, START, Guest, HangingHook, guest_files_fixture,  # noqa: F401
                       guest_xml, kill_factory_guests_fixture, qemu_calls, qemu_pids_of,
                       requires_qemu, status_pid, stop_calls, virtd_fixture, wait_calls)
 from rpcutil import libvirt_module
@@ -294,24 +293,13 @@ def test_sigkill_of_virtd_during_started_hook(virtd_factory, guest_files):
     """QEMU already runs and its status is saved when 'started' runs: virtd
     killed then and restarted takes the guest back (reconnect), untouched."""
     v = virtd_factory()
-    pidfile = v.tmp_dir / "hook.pid"
-    v.install_hook("qemu", body=f'if [ "$2" = started ]; then echo $$ > {pidfile}; '
-                                f'sleep 30; fi')
+    hook = HangingHook(v, "started")
     v.start()
     g = Guest(v, guest_files)
-    starter = threading.Thread(target=g.start, kwargs={"check": False})
-    starter.start()
-    deadline = time.monotonic() + BOOT_TIMEOUT
-    while not pidfile.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert pidfile.exists(), "the started hook never ran"
+    hook.start_guest(g)
     pid = g.qemu_pid()
-    v.kill()
-    starter.join(timeout=60)
-    try:
-        os.killpg(int(pidfile.read_text()), signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    hook.kill_virtd(v)
+    hook.kill()
     assert alive(pid), "QEMU survives virtd"
     v.start()
     assert wait_calls(v, 4) == START + [RECONNECT]
@@ -328,23 +316,12 @@ def test_sigkill_of_virtd_during_prepare_hook(virtd_factory, guest_files):
     start is finished as a failed one, so that what 'prepare' set up is
     released by the hooks."""
     v = virtd_factory()
-    pidfile = v.tmp_dir / "hook.pid"
-    v.install_hook("qemu", body=f'if [ "$2" = prepare ]; then echo $$ > {pidfile}; '
-                                f'sleep 30; fi')
+    hook = HangingHook(v, "prepare")
     v.start()
     g = Guest(v, guest_files)
-    starter = threading.Thread(target=g.start, kwargs={"check": False})
-    starter.start()
-    deadline = time.monotonic() + BOOT_TIMEOUT
-    while not pidfile.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert pidfile.exists(), "the prepare hook never ran"
-    v.kill()
-    starter.join(timeout=60)
-    try:
-        os.killpg(int(pidfile.read_text()), signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    hook.start_guest(g)
+    hook.kill_virtd(v)
+    hook.kill()
     v.start()
     assert wait_calls(v, 3) == START[:1] + stop_calls("failed")
     assert g.state() == "shut off (failed)"
