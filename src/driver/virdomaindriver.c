@@ -6,7 +6,6 @@
 #include "virdomaindriver.h"
 
 #include <glib/gi18n.h>
-#include <stdio.h>
 #include <string.h>
 
 #define DEFINE_FLAGS VIR_DOMAIN_DEFINE_VALIDATE
@@ -27,9 +26,32 @@ virDomainObjClear(gpointer data)
     g_clear_pointer(&obj->newDef, virDomainDefFree);
     if (obj->priv && obj->priv_free)
         obj->priv_free(obj->priv);
-    g_cond_clear(&obj->job_cond);
+    virObjJobClear(&obj->job);
     g_mutex_clear(&obj->lock);
 }
+
+static const char *
+virDomainObjName(gconstpointer owner)
+{
+    const virDomainObj *obj = owner;
+
+    return obj->def->name;
+}
+
+static const unsigned char *
+virDomainObjUUID(gconstpointer owner)
+{
+    const virDomainObj *obj = owner;
+
+    return obj->def->uuid;
+}
+
+static const virObjJobClass virDomainObjJobClass = {
+    .kind = "domain",
+    .no_object_code = VIR_ERR_NO_DOMAIN,
+    .name = virDomainObjName,
+    .uuid = virDomainObjUUID,
+};
 
 static virDomainObj *
 virDomainObjNew(virDomainDef *def)
@@ -37,7 +59,7 @@ virDomainObjNew(virDomainDef *def)
     virDomainObj *obj = g_atomic_rc_box_new0(virDomainObj);
 
     g_mutex_init(&obj->lock);
-    g_cond_init(&obj->job_cond);
+    virObjJobInit(&obj->job, &virDomainObjJobClass, obj, &obj->lock);
     obj->def = def;
     obj->id = -1;
     obj->state = VIR_DOMAIN_SHUTOFF;
@@ -393,7 +415,7 @@ virDomainDriverUndefine(virDomainDriverState *st, const virDomainHandle *dom,
     obj->persistent = FALSE;
     obj->autostart = FALSE;
     g_clear_pointer(&obj->newDef, virDomainDefFree);
-    obj->removed = !running;
+    obj->job.removed = !running;
     g_mutex_unlock(&obj->lock);
     if (!running)
         virObjectTableRemove(st->doms, h.name, h.uuid);
@@ -551,97 +573,6 @@ virDomainDriverSetAutostart(virDomainDriverState *st, const virDomainHandle *dom
     return ok;
 }
 
-/* The process group of @pid, from /proc; 0 if unknown. */
-static pid_t
-virDomainCallerPgid(pid_t pid)
-{
-    g_autofree char *path = NULL;
-    g_autofree char *stat = NULL;
-    const char *p;
-    char state;
-    int ppid, pgrp;
-
-    if (pid <= 0)
-        return 0;
-    path = g_strdup_printf("/proc/%d/stat", (int)pid);
-    if (!g_file_get_contents(path, &stat, NULL, NULL) || !(p = strrchr(stat, ')')) ||
-        sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) != 3)
-        return 0;
-    return pgrp;
-}
-
-/**
- * virDomainObjBeginJob:
- * @caller: who asks (NULL for virtd itself)
- * @job: the operation's name, for messages
- * @wait_seconds: how long to wait for another operation to finish
- *
- * Takes the domain's job.  A call coming from the hook script that the
- * current job is running (the caller is in the hook's process group) is
- * refused at once: waiting would deadlock.  Other callers wait, at most
- * @wait_seconds (0: not at all; VIR_DOMAIN_JOB_WAIT_FOREVER: no limit).
- */
-gboolean
-virDomainObjBeginJob(virDomainObj *obj, virCaller *caller, const char *job, guint wait_seconds,
-                     GError **error)
-{
-    pid_t pgid = caller ? virDomainCallerPgid(caller->pid) : 0;
-    gint64 deadline = g_get_monotonic_time() + (gint64)wait_seconds * G_USEC_PER_SEC;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
-
-    while (obj->job) {
-        if (pgid > 0 && pgid == obj->job_hook_pgid) {
-            virErrorSet(error, VIR_ERR_OPERATION_INVALID,
-                        _("operation in progress: domain '%s' is in its '%s' operation, whose "
-                          "hook script is making this call"),
-                        obj->def->name, obj->job);
-            return FALSE;
-        }
-        if (wait_seconds == VIR_DOMAIN_JOB_WAIT_FOREVER) {
-            g_cond_wait(&obj->job_cond, &obj->lock);
-        } else if (!g_cond_wait_until(&obj->job_cond, &obj->lock, deadline)) {
-            virErrorSet(error, VIR_ERR_OPERATION_TIMEOUT,
-                        _("cannot acquire state change lock: the '%s' operation on domain "
-                          "'%s' did not finish within %u s"),
-                        obj->job, obj->def->name, wait_seconds);
-            return FALSE;
-        }
-    }
-    if (caller && obj->removed) {
-        /* it went while this call waited (a transient guest that stopped,
-         * an undefined one): acting on it would act on nothing listed */
-        char uuid[VIR_UUID_STRING_BUFLEN];
-
-        virUUIDFormat(obj->def->uuid, uuid);
-        virErrorSet(error, VIR_ERR_NO_DOMAIN, _("no domain with matching uuid '%s' (%s)"), uuid,
-                    obj->def->name);
-        return FALSE;
-    }
-    obj->job = job;
-    obj->job_hook_pgid = 0;
-    return TRUE;
-}
-
-void
-virDomainObjEndJob(virDomainObj *obj)
-{
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
-
-    obj->job = NULL;
-    obj->job_hook_pgid = 0;
-    g_cond_broadcast(&obj->job_cond);
-}
-
-/* virHookContext.on_spawn: the hook script now running for the job. */
-void
-virDomainObjSetHookPgid(pid_t pgid, gpointer opaque)
-{
-    virDomainObj *obj = opaque;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
-
-    obj->job_hook_pgid = pgid;
-}
-
 /**
  * virDomainDriverAddTransient:
  *
@@ -678,7 +609,7 @@ virDomainDriverRemoveIfTransient(virDomainDriverState *st, virDomainObj *obj)
 
     g_mutex_lock(&obj->lock);
     remove = !obj->persistent && obj->id == -1;
-    obj->removed = obj->removed || remove;
+    obj->job.removed = obj->job.removed || remove;
     name = g_strdup(obj->def->name);
     memcpy(uuid, obj->def->uuid, VIR_UUID_BUFLEN);
     g_mutex_unlock(&obj->lock);

@@ -12,6 +12,7 @@
 #include "domain_conf.h"
 #include "virconfigdir.h"
 #include "virdriver.h"
+#include "virobjjob.h"
 #include "virobjtable.h"
 
 typedef struct {
@@ -23,13 +24,11 @@ typedef struct {
     int reason;
     gboolean persistent;
     gboolean autostart;
-    gboolean removed;        /* no longer in the driver's table */
 
-    /* The job: at most one state-changing operation at a time.  Held
-     * across hooks and waits, unlike @lock. */
-    GCond job_cond;
-    const char *job;         /* the operation holding it, NULL if none */
-    pid_t job_hook_pgid;     /* process group of the hook script it runs now */
+    /* At most one state-changing operation at a time, held across hooks
+     * and waits, unlike @lock (see virobjjob.h).  job.removed: no longer
+     * in the driver's table. */
+    virObjJob job;
 
     gpointer priv;           /* the driver's run-time data */
     GDestroyNotify priv_free;
@@ -57,14 +56,6 @@ virDomainObj *virDomainDriverFindObj(virDomainDriverState *st, const virDomainHa
 void virDomainDriverObjUnref(virDomainDriverState *st, virDomainObj *obj);
 void virDomainObjFillHandle(virDomainObj *obj, virDomainHandle *out);
 
-/* virtd's own work (qemu events, reconnect, autostart) waits for a job
- * as long as it takes: every job ends, its hooks having time limits. */
-#define VIR_DOMAIN_JOB_WAIT_FOREVER G_MAXUINT
-
-gboolean virDomainObjBeginJob(virDomainObj *obj, virCaller *caller, const char *job,
-                              guint wait_seconds, GError **error);
-void virDomainObjEndJob(virDomainObj *obj);
-void virDomainObjSetHookPgid(pid_t pgid, gpointer opaque);
 virDomainObj *virDomainDriverAddTransient(virDomainDriverState *st, virDomainDef *def,
                                           GError **error);
 void virDomainDriverRemoveIfTransient(virDomainDriverState *st, virDomainObj *obj);

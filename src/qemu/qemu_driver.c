@@ -37,9 +37,9 @@ qemuDomainWithJob(virCaller *c, const virDomainHandle *dom, const char *job, qem
 
     if (!obj)
         return FALSE;
-    if (virDomainObjBeginJob(obj, c, job, qemuDrv.job_wait, error)) {
+    if (virObjJobBegin(&obj->job, c, job, qemuDrv.job_wait, error)) {
         ok = fn(&qemuDrv, obj, flags, error);
-        virDomainObjEndJob(obj);
+        virObjJobEnd(&obj->job);
     }
     virDomainDriverObjUnref(&qemuDrv.dom, obj);
     return ok;
@@ -147,10 +147,10 @@ qemuDomainCreateXML(virCaller *c, const char *xml, unsigned int flags, virDomain
         !(def = virDomainDefParseString(xml, 0, error)) ||
         !(obj = virDomainDriverAddTransient(&qemuDrv.dom, def, error)))
         return FALSE;
-    if (virDomainObjBeginJob(obj, c, "start", qemuDrv.job_wait, error)) {
+    if (virObjJobBegin(&obj->job, c, "start", qemuDrv.job_wait, error)) {
         if ((ok = qemuProcessStart(&qemuDrv, obj, error)))
             virDomainObjFillHandle(obj, out);
-        virDomainObjEndJob(obj);
+        virObjJobEnd(&obj->job);
     }
     virDomainDriverRemoveIfTransient(&qemuDrv.dom, obj);
     virDomainDriverObjUnref(&qemuDrv.dom, obj);
@@ -201,11 +201,11 @@ qemuDriverAutostart(void)
         g_autoptr(GError) err = NULL;
 
         if (obj->autostart && obj->id == -1 &&
-            virDomainObjBeginJob(obj, NULL, "autostart", VIR_DOMAIN_JOB_WAIT_FOREVER,
+            virObjJobBegin(&obj->job, NULL, "autostart", VIR_OBJ_JOB_WAIT_FOREVER,
                                  &err)) {
             if (obj->id == -1 && !qemuProcessStart(&qemuDrv, obj, &err))
                 g_warning(_("cannot autostart domain '%s': %s"), obj->def->name, err->message);
-            virDomainObjEndJob(obj);
+            virObjJobEnd(&obj->job);
         }
         virDomainDriverObjUnref(&qemuDrv.dom, obj);
     }

@@ -223,8 +223,8 @@ qemuProcessHook(virDomainObj *obj, virHookQemuOp op, virHookSubop subop, const c
     ctx.reason = why ? why->reason : NULL;
     ctx.detail = why ? why->detail : NULL;
     ctx.reconnect = op == VIR_HOOK_QEMU_OP_RECONNECT;
-    ctx.on_spawn = virDomainObjSetHookPgid;
-    ctx.opaque = obj;
+    ctx.on_spawn = virObjJobSetHookPgid;
+    ctx.opaque = &obj->job;
     if (!virHookCall(VIR_HOOK_DRIVER_QEMU, name, op, subop, extra, &ctx, xml, NULL, &err)) {
         /* clients see libvirt's code for it, with the script's message */
         virErrorSet(error, VIR_ERR_HOOK_SCRIPT_FAILED, "%s", err->message);
@@ -637,7 +637,7 @@ qemuProcessEventRun(gpointer data, gpointer user_data)
      * is handled after it, or ignored if that operation stopped the guest.
      * Once virtd is stopping it is left to the next virtd, which finds
      * what happened when it reconnects. */
-    virDomainObjBeginJob(obj, NULL, "qemu event", VIR_DOMAIN_JOB_WAIT_FOREVER, NULL);
+    virObjJobBegin(&obj->job, NULL, "qemu event", VIR_OBJ_JOB_WAIT_FOREVER, NULL);
     if (priv->gen == task->gen && obj->id != -1 && !g_atomic_int_get(&task->drv->stopping)) {
         switch (task->kind) {
         case QEMU_EVENT_SHUTDOWN:
@@ -652,7 +652,7 @@ qemuProcessEventRun(gpointer data, gpointer user_data)
             break;
         }
     }
-    virDomainObjEndJob(obj);
+    virObjJobEnd(&obj->job);
     virDomainDriverObjUnref(&task->drv->dom, obj);
     g_free(task);
 }
@@ -1219,7 +1219,7 @@ qemuProcessReconnectClaim(qemuDriver *drv, const char *path)
     }
     if (!(obj = qemuProcessReconnectObj(drv, &st)))
         return;
-    if (obj->job) {
+    if (virObjJobIsActive(&obj->job)) {
         /* only another status file of this run can hold it: a copy */
         g_warning(_("ignoring status file '%s': domain '%s' has another one"), path,
                   obj->def->name);
@@ -1227,7 +1227,7 @@ qemuProcessReconnectClaim(qemuDriver *drv, const char *path)
         return;
     }
     priv = qemuDomainGetPriv(obj);
-    virDomainObjBeginJob(obj, NULL, "reconnect", VIR_DOMAIN_JOB_WAIT_FOREVER, NULL);
+    virObjJobBegin(&obj->job, NULL, "reconnect", VIR_OBJ_JOB_WAIT_FOREVER, NULL);
     g_mutex_lock(&obj->lock);
     if (obj->persistent)
         obj->newDef = g_steal_pointer(&obj->def);
@@ -1287,7 +1287,7 @@ qemuProcessReconnectOne(qemuDriver *drv, qemuReconnect *rc)
             g_info(_("reconnected to domain '%s' (pid %d)"), obj->def->name, (int)rc->pid);
         }
     }
-    virDomainObjEndJob(obj);
+    virObjJobEnd(&obj->job);
     virDomainDriverObjUnref(&drv->dom, obj);
     g_free(rc);
 }
@@ -1377,7 +1377,7 @@ qemuProcessShutdown(qemuDriver *drv)
     for (guint i = 0; drv->reconnect && i < drv->reconnect->len; i++) {
         qemuReconnect *rc = g_ptr_array_index(drv->reconnect, i);
 
-        virDomainObjEndJob(rc->obj);
+        virObjJobEnd(&rc->obj->job);
         virDomainDriverObjUnref(&drv->dom, rc->obj);
         g_free(rc);
     }
