@@ -42,7 +42,17 @@ typedef enum {
 typedef enum {
     VIR_DOMAIN_PAUSED_UNKNOWN = 0,
     VIR_DOMAIN_PAUSED_USER = 1,
+    VIR_DOMAIN_PAUSED_MIGRATION = 2,
+    VIR_DOMAIN_PAUSED_SAVE = 3,
+    VIR_DOMAIN_PAUSED_DUMP = 4,
+    VIR_DOMAIN_PAUSED_IOERROR = 5,
+    VIR_DOMAIN_PAUSED_WATCHDOG = 6,
 } virDomainPausedReason;
+
+typedef enum {
+    VIR_DOMAIN_CRASHED_UNKNOWN = 0,
+    VIR_DOMAIN_CRASHED_PANICKED = 1,
+} virDomainCrashedReason;
 
 typedef enum {
     VIR_DOMAIN_EVENT_DEFINED = 0,
@@ -64,6 +74,61 @@ typedef enum {
 typedef enum {
     VIR_DOMAIN_EVENT_UNDEFINED_REMOVED = 0,
 } virDomainEventUndefinedDetail;
+
+typedef enum {
+    VIR_DOMAIN_EVENT_STARTED_BOOTED = 0,
+    VIR_DOMAIN_EVENT_STARTED_MIGRATED = 1,
+    VIR_DOMAIN_EVENT_STARTED_RESTORED = 2,
+} virDomainEventStartedDetail;
+
+typedef enum {
+    VIR_DOMAIN_EVENT_SUSPENDED_PAUSED = 0,
+    VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED = 1,
+    VIR_DOMAIN_EVENT_SUSPENDED_IOERROR = 2,
+    VIR_DOMAIN_EVENT_SUSPENDED_WATCHDOG = 3,
+} virDomainEventSuspendedDetail;
+
+typedef enum {
+    VIR_DOMAIN_EVENT_RESUMED_UNPAUSED = 0,
+    VIR_DOMAIN_EVENT_RESUMED_MIGRATED = 1,
+} virDomainEventResumedDetail;
+
+typedef enum {
+    VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN = 0,
+    VIR_DOMAIN_EVENT_STOPPED_DESTROYED = 1,
+    VIR_DOMAIN_EVENT_STOPPED_CRASHED = 2,
+    VIR_DOMAIN_EVENT_STOPPED_MIGRATED = 3,
+    VIR_DOMAIN_EVENT_STOPPED_SAVED = 4,
+    VIR_DOMAIN_EVENT_STOPPED_FAILED = 5,
+} virDomainEventStoppedDetail;
+
+typedef enum {
+    VIR_DOMAIN_EVENT_SHUTDOWN_FINISHED = 0,
+    VIR_DOMAIN_EVENT_SHUTDOWN_GUEST = 1,  /* ...on the guest's request */
+    VIR_DOMAIN_EVENT_SHUTDOWN_HOST = 2,   /* ...on the host's request */
+} virDomainEventShutdownDetail;
+
+typedef enum {
+    VIR_DOMAIN_EVENT_CRASHED_PANICKED = 0,
+} virDomainEventCrashedDetail;
+
+/* Events other than the lifecycle one (virDomainEventID) */
+typedef enum {
+    VIR_DOMAIN_EVENT_ID_LIFECYCLE = 0,
+    VIR_DOMAIN_EVENT_ID_REBOOT = 1,
+    VIR_DOMAIN_EVENT_ID_RTC_CHANGE = 2,
+    VIR_DOMAIN_EVENT_ID_WATCHDOG = 3,    /* with a virDomainEventWatchdogAction */
+} virDomainEventID;
+
+typedef enum {
+    VIR_DOMAIN_EVENT_WATCHDOG_NONE = 0,
+    VIR_DOMAIN_EVENT_WATCHDOG_PAUSE = 1,
+    VIR_DOMAIN_EVENT_WATCHDOG_RESET = 2,
+    VIR_DOMAIN_EVENT_WATCHDOG_POWEROFF = 3,
+    VIR_DOMAIN_EVENT_WATCHDOG_SHUTDOWN = 4,
+    VIR_DOMAIN_EVENT_WATCHDOG_DEBUG = 5,
+    VIR_DOMAIN_EVENT_WATCHDOG_INJECTNMI = 6,
+} virDomainEventWatchdogAction;
 
 typedef enum {
     VIR_NETWORK_EVENT_DEFINED = 0,

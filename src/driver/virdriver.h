@@ -150,9 +150,7 @@ void virDriverEmitDomainEvent(const virHypervisorDriver *drv, const virDomainHan
                               int event, int detail);
 void virDriverEmitNetworkEvent(const virNetworkHandle *net, int event, int detail);
 
-/* Domain events other than lifecycle, by libvirt's event id. */
-#define VIR_DOMAIN_EVENT_ID_REBOOT 1
-#define VIR_DOMAIN_EVENT_ID_WATCHDOG 3   /* @arg: virDomainEventWatchdogAction */
+/* Domain events other than lifecycle, by virDomainEventID. */
 typedef void (*virDomainEventIdFunc)(const virHypervisorDriver *drv, const virDomainHandle *dom,
                                      int event_id, int arg, gpointer opaque);
 void virDriverSetDomainEventIdHandler(virDomainEventIdFunc fn);

@@ -44,8 +44,6 @@
 /* no limit: a task waiting for its guest's job must not hold up other guests */
 #define QEMU_EVENT_THREADS -1
 #define QEMU_RESET_DEBOUNCE_US (2 * G_USEC_PER_SEC)
-#define QEMU_PAUSED_WATCHDOG 6      /* virDomainPausedReason */
-#define QEMU_SUSPENDED_WATCHDOG 3   /* virDomainEventSuspendedDetailType */
 
 typedef struct _qemuMonitorCtx qemuMonitorCtx;
 static void qemuMonitorCtxFree(qemuMonitorCtx *mc);
@@ -95,34 +93,27 @@ typedef struct {
     int event_detail;        /* virDomainEventStoppedDetail */
 } qemuStopReason;
 
-enum {
-    STOPPED_SHUTDOWN = 0,
-    STOPPED_DESTROYED = 1,
-    STOPPED_CRASHED = 2,
-    STOPPED_FAILED = 5,
-};
-
 static const qemuStopReason stopGuestShutdown = {"shutdown", "guest", VIR_DOMAIN_SHUTOFF_SHUTDOWN,
-                                                 STOPPED_SHUTDOWN};
+                                                 VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN};
 static const qemuStopReason stopHostShutdown = {"shutdown", "host", VIR_DOMAIN_SHUTOFF_SHUTDOWN,
-                                                STOPPED_SHUTDOWN};
+                                                VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN};
 static const qemuStopReason stopReboot = {"shutdown", "reboot", VIR_DOMAIN_SHUTOFF_SHUTDOWN,
-                                          STOPPED_SHUTDOWN};
+                                          VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN};
 static const qemuStopReason stopDestroyed = {"destroyed", "host", VIR_DOMAIN_SHUTOFF_DESTROYED,
-                                             STOPPED_DESTROYED};
+                                             VIR_DOMAIN_EVENT_STOPPED_DESTROYED};
 static const qemuStopReason stopPanicked = {"crashed", "panicked", VIR_DOMAIN_SHUTOFF_CRASHED,
-                                            STOPPED_CRASHED};
+                                            VIR_DOMAIN_EVENT_STOPPED_CRASHED};
 static const qemuStopReason stopWatchdog = {"crashed", "watchdog", VIR_DOMAIN_SHUTOFF_CRASHED,
-                                            STOPPED_CRASHED};
+                                            VIR_DOMAIN_EVENT_STOPPED_CRASHED};
 /* as libvirt: 'shut off (crashed)' but event Stopped Failed */
 static const qemuStopReason stopSignal = {"crashed", "signal", VIR_DOMAIN_SHUTOFF_CRASHED,
-                                          STOPPED_FAILED};
+                                          VIR_DOMAIN_EVENT_STOPPED_FAILED};
 static const qemuStopReason stopFailed = {"failed", NULL, VIR_DOMAIN_SHUTOFF_FAILED,
-                                          STOPPED_FAILED};
+                                          VIR_DOMAIN_EVENT_STOPPED_FAILED};
 static const qemuStopReason stopDaemon = {"daemon", NULL, VIR_DOMAIN_SHUTOFF_DAEMON,
-                                          STOPPED_FAILED};
+                                          VIR_DOMAIN_EVENT_STOPPED_FAILED};
 static const qemuStopReason stopUnknown = {"unknown", NULL, VIR_DOMAIN_SHUTOFF_UNKNOWN,
-                                           STOPPED_FAILED};
+                                           VIR_DOMAIN_EVENT_STOPPED_FAILED};
 
 static void qemuProcessEventPush(qemuDriver *drv, virDomainObj *obj, guint gen,
                                  qemuEventKind kind);
@@ -431,6 +422,7 @@ qemuProcessEmitId(qemuDriver *drv, virDomainObj *obj, int event_id, int arg)
 static const char *const qemuWatchdogActions[] = {
     "none", "pause", "reset", "poweroff", "shutdown", "debug", "inject-nmi",
 };
+G_STATIC_ASSERT(G_N_ELEMENTS(qemuWatchdogActions) == VIR_DOMAIN_EVENT_WATCHDOG_INJECTNMI + 1);
 
 static void
 qemuProcessEmitWatchdog(qemuDriver *drv, virDomainObj *obj, JsonObject *data)
@@ -439,7 +431,8 @@ qemuProcessEmitWatchdog(qemuDriver *drv, virDomainObj *obj, JsonObject *data)
                               : "";
     int code = virEnumFromString(qemuWatchdogActions, G_N_ELEMENTS(qemuWatchdogActions), action);
 
-    qemuProcessEmitId(drv, obj, VIR_DOMAIN_EVENT_ID_WATCHDOG, code < 0 ? 0 : code);
+    qemuProcessEmitId(drv, obj, VIR_DOMAIN_EVENT_ID_WATCHDOG,
+                      code < 0 ? VIR_DOMAIN_EVENT_WATCHDOG_NONE : code);
 }
 
 /* The vCPUs stopped for a reason of qemu's own (a watchdog 'pause'
@@ -457,10 +450,11 @@ qemuProcessOnStop(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *priv)
         return;
     priv->watchdog_pause = FALSE;
     qemuDomainSetState(obj, VIR_DOMAIN_PAUSED,
-                       watchdog ? QEMU_PAUSED_WATCHDOG : VIR_DOMAIN_PAUSED_UNKNOWN);
+                       watchdog ? VIR_DOMAIN_PAUSED_WATCHDOG : VIR_DOMAIN_PAUSED_UNKNOWN);
     qemuProcessSaveStatus(drv, obj);
     qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_SUSPENDED,
-                   watchdog ? QEMU_SUSPENDED_WATCHDOG : 0);
+                   watchdog ? VIR_DOMAIN_EVENT_SUSPENDED_WATCHDOG
+                            : VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
 }
 
 static void
@@ -474,7 +468,7 @@ qemuProcessOnResume(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *priv)
         return;
     qemuDomainSetState(obj, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED);
     qemuProcessSaveStatus(drv, obj);
-    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_RESUMED, 0);
+    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
 }
 
 static void
@@ -589,7 +583,9 @@ qemuProcessHandleShutdown(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *pr
         priv->fake_reboot = priv->shutdown_seen = FALSE;
         return;
     }
-    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_SHUTDOWN, priv->shutdown_guest ? 1 : 2);
+    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_SHUTDOWN,
+                   priv->shutdown_guest ? VIR_DOMAIN_EVENT_SHUTDOWN_GUEST
+                                        : VIR_DOMAIN_EVENT_SHUTDOWN_HOST);
     if (priv->shutdown_reset || priv->reboot_stop) {
         /* on_reboot=destroy: qemu ran with -no-reboot, or virsh reboot */
         qemuProcessStop(drv, obj, &stopReboot);
@@ -605,9 +601,9 @@ qemuProcessHandlePanic(qemuDriver *drv, virDomainObj *obj)
 {
     virDomainLifecycleAction action = obj->def->on_crash;
 
-    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_CRASHED, 0);
+    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_CRASHED, VIR_DOMAIN_EVENT_CRASHED_PANICKED);
     if (action == VIR_DOMAIN_LIFECYCLE_ACTION_PRESERVE) {
-        qemuDomainSetState(obj, VIR_DOMAIN_CRASHED, 1 /* panicked */);
+        qemuDomainSetState(obj, VIR_DOMAIN_CRASHED, VIR_DOMAIN_CRASHED_PANICKED);
         qemuProcessSaveStatus(drv, obj);
         return;
     }
@@ -853,7 +849,7 @@ qemuProcessStart(qemuDriver *drv, virDomainObj *obj, GError **error)
                          error) ||
         !qemuProcessLaunch(drv, obj, error))
         goto failed;
-    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_STARTED, 0);
+    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED);
     if (!qemuProcessHook(obj, VIR_HOOK_QEMU_OP_STARTED, VIR_HOOK_SUBOP_BEGIN, NULL, NULL,
                          error))
         goto failed;
@@ -894,7 +890,7 @@ qemuProcessDestroy(qemuDriver *drv, virDomainObj *obj, gboolean graceful, GError
                     QEMU_KILL_GRACE_MS / 1000);
         return FALSE;
     }
-    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_SHUTDOWN, 2);
+    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_SHUTDOWN, VIR_DOMAIN_EVENT_SHUTDOWN_HOST);
     qemuProcessStop(drv, obj, &stopDestroyed);
     return TRUE;
 }
@@ -963,7 +959,7 @@ qemuProcessSuspend(qemuDriver *drv, virDomainObj *obj, GError **error)
     }
     qemuDomainSetState(obj, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER);
     qemuProcessSaveStatus(drv, obj);
-    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_SUSPENDED, 0);
+    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
     return TRUE;
 }
 
@@ -985,7 +981,7 @@ qemuProcessResume(qemuDriver *drv, virDomainObj *obj, GError **error)
     }
     qemuDomainSetState(obj, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED);
     qemuProcessSaveStatus(drv, obj);
-    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_RESUMED, 0);
+    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
     return TRUE;
 }
 

@@ -63,7 +63,6 @@ typedef enum {
 #define VIR_NET_FEATURE_REMOTE_CLOSE_CALLBACK 15
 
 #define VIR_CONNECT_RO                 (1U << 0)
-#define VIR_DOMAIN_EVENT_ID_LIFECYCLE  0
 #define VIR_DOMAIN_EVENT_ID_LAST       27 /* libvirt 9.0 knows ids 0..26 */
 #define VIR_NETWORK_EVENT_ID_LIFECYCLE 0
 #define VIR_NETWORK_EVENT_ID_LAST      1
