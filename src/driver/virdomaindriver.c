@@ -573,6 +573,30 @@ virDomainDriverSetAutostart(virDomainDriverState *st, const virDomainHandle *dom
     return ok;
 }
 
+gpointer
+virDomainStatusDefParse(const char *xml, GError **error)
+{
+    return virDomainDefParseString(xml, VIR_DOMAIN_DEF_PARSE_STATUS, error);
+}
+
+char *
+virDomainStatusDefFormat(gconstpointer def, const virObjStatus *st)
+{
+    return virDomainDefFormat(def, st->id, 0);
+}
+
+const char *
+virDomainStatusDefName(gconstpointer def)
+{
+    return ((const virDomainDef *)def)->name;
+}
+
+void
+virDomainStatusDefFree(gpointer def)
+{
+    virDomainDefFree(def);
+}
+
 /**
  * virDomainDriverAddTransient:
  *

@@ -13,6 +13,7 @@
 #include "virconfigdir.h"
 #include "virdriver.h"
 #include "virobjjob.h"
+#include "virobjstatus.h"
 #include "virobjtable.h"
 
 typedef struct {
@@ -59,6 +60,18 @@ void virDomainObjFillHandle(virDomainObj *obj, virDomainHandle *out);
 virDomainObj *virDomainDriverAddTransient(virDomainDriverState *st, virDomainDef *def,
                                           GError **error);
 void virDomainDriverRemoveIfTransient(virDomainDriverState *st, virDomainObj *obj);
+
+/* The live definition in a domain's status file (virObjStatusClass). */
+gpointer virDomainStatusDefParse(const char *xml, GError **error);
+char *virDomainStatusDefFormat(gconstpointer def, const virObjStatus *st);
+const char *virDomainStatusDefName(gconstpointer def);
+void virDomainStatusDefFree(gpointer def);
+#define VIR_DOMAIN_STATUS_CLASS(driver_attrs)                                                  \
+    {                                                                                          \
+        .root = "domstatus", .def_root = "domain", .attrs = (driver_attrs),                    \
+        .def_parse = virDomainStatusDefParse, .def_format = virDomainStatusDefFormat,          \
+        .def_name = virDomainStatusDefName, .def_free = virDomainStatusDefFree,                \
+    }
 
 gboolean virDomainDriverLookupByName(virDomainDriverState *st, const char *name,
                                      virDomainHandle *out, GError **error);

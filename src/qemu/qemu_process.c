@@ -19,8 +19,6 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/pidfd.h>
@@ -32,6 +30,10 @@
 #include "virfile.h"
 #include "virhook.h"
 #include "virnetdev.h"
+#include "virobjreconnect.h"
+#include "virobjstatus.h"
+#include "virprocess.h"
+#include "virxml.h"
 
 #ifndef P_PIDFD
 # define P_PIDFD 3
@@ -70,6 +72,7 @@ typedef struct {
     gboolean panicked;       /* GUEST_PANICKED seen: its STOP is handled with it */
     gboolean stopping;
     GArray *tap_fds;         /* int: per interface, our copy of its tap's fd */
+    virObjStatusWriter status;
 } qemuDomainPriv;
 
 typedef enum {
@@ -153,6 +156,7 @@ qemuDomainPrivFree(gpointer data)
     if (priv->pidfd >= 0)
         close(priv->pidfd);
     g_free(priv->monitor_path);
+    virObjStatusWriterClear(&priv->status);
     g_free(priv);
 }
 
@@ -164,6 +168,7 @@ qemuDomainGetPriv(virDomainObj *obj)
     if (!obj->priv) {
         qemuDomainPriv *priv = g_new0(qemuDomainPriv, 1);
         priv->pidfd = -1;
+        virObjStatusWriterInit(&priv->status);
         obj->priv = priv;
         obj->priv_free = qemuDomainPrivFree;
     }
@@ -247,25 +252,35 @@ qemuProcessStatusPath(qemuDriver *drv, const char *name, const char *suffix)
     return g_build_filename(drv->status_dir, file, NULL);
 }
 
+static const virObjStatusClass qemuStatusClass = VIR_DOMAIN_STATUS_CLASS(VIR_XML_ATTRS("monitor"));
+
+static void
+qemuProcessStatusSnapshot(gpointer object, virObjStatus *st)
+{
+    virDomainObj *obj = object;
+    qemuDomainPriv *priv = obj->priv;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+
+    st->state = obj->state;
+    st->reason = obj->reason;
+    st->pid = priv->pid;
+    st->id = obj->id;
+    st->def_xml = virDomainDefFormat(obj->def, obj->id, 0);
+    virObjStatusSetAttr(st, "monitor", priv->monitor_path);
+}
+
 static void
 qemuProcessSaveStatus(qemuDriver *drv, virDomainObj *obj)
 {
     qemuDomainPriv *priv = obj->priv;
     g_autoptr(GError) err = NULL;
     g_autofree char *path = NULL;
-    g_autofree char *xml = NULL;
-    g_autofree char *text = NULL;
-    g_autofree char *mon = NULL;
 
     g_mutex_lock(&obj->lock);
     path = qemuProcessStatusPath(drv, obj->def->name, ".xml");
-    xml = virDomainDefFormat(obj->def, obj->id, 0);
-    mon = g_markup_escape_text(priv->monitor_path, -1);
-    text = g_strdup_printf("<domstatus state='%d' reason='%d' pid='%d' id='%d' monitor='%s'>\n"
-                           "%s</domstatus>\n",
-                           obj->state, obj->reason, (int)priv->pid, obj->id, mon, xml);
     g_mutex_unlock(&obj->lock);
-    if (!virFileWriteAtomic(path, text, -1, 0600, &err))
+    if (!virObjStatusSave(&priv->status, &qemuStatusClass, path, qemuProcessStatusSnapshot, obj,
+                          &err))
         g_warning(_("cannot save the status of a running domain: %s"), err->message);
 }
 
@@ -1022,114 +1037,27 @@ qemuProcessCpuTime(virDomainObj *obj)
 /* ------------------------------------------------------------------ */
 /* Reconnect after a virtd restart                                      */
 
-typedef struct {
-    int state;
-    int reason;
-    pid_t pid;
-    int id;
-    char *monitor;
-    virDomainDef *def;
-} qemuStatus;
-
-static void
-qemuStatusClear(qemuStatus *st)
-{
-    g_free(st->monitor);
-    if (st->def)
-        virDomainDefFree(st->def);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(qemuStatus, qemuStatusClear)
-
-static int
-qemuStatusIntAttr(xmlNode *node, const char *name)
-{
-    g_autofree xmlChar *v = xmlGetProp(node, (const xmlChar *)name);
-
-    return v ? atoi((const char *)v) : -1;
-}
-
 static gboolean
-qemuStatusParse(const char *path, qemuStatus *st, GError **error)
+qemuProcessIsOurs(gpointer object, const char *cmdline, gsize len)
 {
-    g_autofree char *text = NULL;
-    xmlDoc *doc;
-    xmlNode *root, *child;
-    xmlBuffer *buf;
-    xmlChar *mon;
+    virDomainObj *obj = object;
+    g_autofree char *want = g_strdup_printf("guest=%s,", obj->def->name);
 
-    if (!g_file_get_contents(path, &text, NULL, error))
-        return FALSE;
-    if (!(doc = xmlReadMemory(text, strlen(text), path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                                           XML_PARSE_NOWARNING)) ||
-        !(root = xmlDocGetRootElement(doc))) {
-        xmlFreeDoc(doc);
-        virErrorSet(error, VIR_ERR_XML_ERROR, _("'%s' is not a status file"), path);
-        return FALSE;
-    }
-    st->state = qemuStatusIntAttr(root, "state");
-    st->reason = qemuStatusIntAttr(root, "reason");
-    st->pid = qemuStatusIntAttr(root, "pid");
-    st->id = qemuStatusIntAttr(root, "id");
-    mon = xmlGetProp(root, (const xmlChar *)"monitor");
-    st->monitor = g_strdup((const char *)mon);
-    xmlFree(mon);
-    for (child = root->children; child && child->type != XML_ELEMENT_NODE; child = child->next)
-        ;
-    buf = xmlBufferCreate();
-    if (child)
-        xmlNodeDump(buf, doc, child, 0, 0);
-    st->def = virDomainDefParseString((const char *)xmlBufferContent(buf),
-                                      VIR_DOMAIN_DEF_PARSE_STATUS, error);
-    xmlBufferFree(buf);
-    xmlFreeDoc(doc);
-    return st->def != NULL && st->pid >= 0 && st->monitor != NULL;
+    return virProcessCmdlineHas(cmdline, len, want, strlen(want));
 }
 
-/* Is @pid still the qemu of this domain (not a recycled pid)? */
-static int
-qemuProcessOpenIfSame(pid_t pid, const virDomainDef *def)
+/* A qemu started for this guest (its -uuid argument) by a start that
+ * virtd did not finish. */
+static gboolean
+qemuProcessIsOrphan(gpointer object, const char *cmdline, gsize len)
 {
-    g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", (int)pid);
-    g_autofree char *cmdline = NULL;
-    g_autofree char *want = g_strdup_printf("guest=%s,", def->name);
-    gsize len;
-    int pidfd = pidfd_open(pid, 0);
-
-    if (pidfd < 0)
-        return -1;
-    if (!g_file_get_contents(path, &cmdline, &len, NULL) ||
-        !memmem(cmdline, len, want, strlen(want))) {
-        close(pidfd);
-        return -1;
-    }
-    return pidfd;
-}
-
-/* A start was cut short before the status file had qemu's pid: find a
- * qemu of this guest (its -uuid argument) and kill it. */
-static void
-qemuProcessKillOrphan(const virDomainDef *def)
-{
-    g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+    virDomainObj *obj = object;
     char uuid[VIR_UUID_STRING_BUFLEN];
     g_autofree char *want = NULL;
-    const char *name;
 
-    virUUIDFormat(def->uuid, uuid);
+    virUUIDFormat(obj->def->uuid, uuid);
     want = g_strdup_printf("-uuid%c%s", '\0', uuid);
-    while (proc && (name = g_dir_read_name(proc))) {
-        g_autofree char *path = g_strdup_printf("/proc/%s/cmdline", name);
-        g_autofree char *cmdline = NULL;
-        gsize len;
-
-        if (!g_ascii_isdigit(name[0]) || !g_file_get_contents(path, &cmdline, &len, NULL) ||
-            !memmem(cmdline, len, want, strlen(uuid) + 6))
-            continue;
-        g_warning(_("killing qemu %s of domain '%s', left by an interrupted start"), name,
-                  def->name);
-        kill(atoi(name), SIGKILL);
-    }
+    return virProcessCmdlineHas(cmdline, len, want, strlen(uuid) + 6);
 }
 
 /* What the guest did while virtd was away: qemu (-no-shutdown) stays up
@@ -1165,175 +1093,135 @@ qemuProcessResync(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *priv)
 }
 
 /* Takes the object the status file is about, creating a transient one. */
-static virDomainObj *
-qemuProcessReconnectObj(qemuDriver *drv, qemuStatus *st)
+static gpointer
+qemuProcessReconnectFind(gpointer driver, virObjStatus *st)
 {
-    virDomainObj *obj = virObjectTableFindByUUID(drv->dom.doms, st->def->uuid);
+    qemuDriver *drv = driver;
+    const virDomainDef *def = st->def;
+    virDomainObj *obj = virObjectTableFindByUUID(drv->dom.doms, def->uuid);
     g_autoptr(GError) err = NULL;
 
     if (obj)
         return obj;
-    obj = virDomainDriverAddTransient(&drv->dom, virDomainDefCopy(st->def), &err);
+    obj = virDomainDriverAddTransient(&drv->dom, virDomainDefCopy(def), &err);
     if (!obj)
-        g_warning(_("cannot take back domain '%s': %s"), st->def->name, err->message);
+        g_warning(_("cannot take back domain '%s': %s"), def->name, err->message);
     return obj;
 }
 
-/* A guest found in a status file, claimed at start-up, reconnected later. */
-typedef struct {
-    virDomainObj *obj;       /* a reference; its job is held */
-    pid_t pid;               /* 0: virtd died during its start */
-} qemuReconnect;
-
-/*
- * Before the sockets listen: the guest of the status file at @path gets its
- * live definition, id and state back, and its job is taken, so that a
- * client sees it running and a state-changing call waits for the
- * reconnect instead of starting a second QEMU for it.
- */
-static void
-qemuProcessReconnectClaim(qemuDriver *drv, const char *path)
+static virObjJob *
+qemuProcessReconnectJob(gpointer object)
 {
-    g_auto(qemuStatus) st = {0};
-    g_autoptr(GError) err = NULL;
-    virDomainObj *obj;
-    qemuDomainPriv *priv;
-    qemuReconnect *rc;
-    g_autofree char *base = g_path_get_basename(path);
-    g_autofree char *want = NULL;
+    return &((virDomainObj *)object)->job;
+}
 
-    if (!qemuStatusParse(path, &st, &err)) {
-        g_warning(_("ignoring status file '%s': %s"), path, err ? err->message : "");
-        return;
-    }
-    want = g_strdup_printf("%s.xml", st.def->name);
-    if (!g_str_equal(base, want)) {
-        g_warning(_("ignoring status file '%s': it is about domain '%s', whose status file is "
-                    "'%s'"),
-                  path, st.def->name, want);
-        return;
-    }
-    if (!(obj = qemuProcessReconnectObj(drv, &st)))
-        return;
-    if (virObjJobIsActive(&obj->job)) {
-        /* only another status file of this run can hold it: a copy */
-        g_warning(_("ignoring status file '%s': domain '%s' has another one"), path,
-                  obj->def->name);
-        virDomainDriverObjUnref(&drv->dom, obj);
-        return;
-    }
-    priv = qemuDomainGetPriv(obj);
-    virObjJobBegin(&obj->job, NULL, "reconnect", VIR_OBJ_JOB_WAIT_FOREVER, NULL);
+static const char *
+qemuProcessReconnectName(gpointer object)
+{
+    return ((virDomainObj *)object)->def->name;
+}
+
+/* The guest gets its live definition, id and state back. */
+static void
+qemuProcessReconnectInstall(gpointer driver, gpointer object, virObjStatus *st)
+{
+    qemuDriver *drv = driver;
+    virDomainObj *obj = object;
+    qemuDomainPriv *priv = qemuDomainGetPriv(obj);
+
     g_mutex_lock(&obj->lock);
     if (obj->persistent)
         obj->newDef = g_steal_pointer(&obj->def);
     else
         virDomainDefFree(obj->def);
-    obj->def = g_steal_pointer(&st.def);
-    obj->id = st.id;
-    obj->state = st.state;
-    obj->reason = st.reason;
+    obj->def = virObjStatusStealDef(st);
+    obj->id = st->id;
+    obj->state = st->state;
+    obj->reason = st->reason;
     g_mutex_unlock(&obj->lock);
     priv->gen++;
-    priv->monitor_path = g_strdup(st.monitor);
-    if (st.id >= drv->next_id)
-        drv->next_id = st.id + 1;
-
-    rc = g_new0(qemuReconnect, 1);
-    rc->obj = obj;
-    rc->pid = st.pid;
-    g_ptr_array_add(drv->reconnect, rc);
+    priv->monitor_path = g_strdup(virObjStatusGetAttr(st, "monitor"));
+    if (st->id >= drv->next_id)
+        drv->next_id = st->id + 1;
 }
 
-/* Once the sockets listen: the claimed guest is reconnected or cleaned up. */
-static void
-qemuProcessReconnectOne(qemuDriver *drv, qemuReconnect *rc)
+static virObjReconnectResult
+qemuProcessReconnectProcess(gpointer driver, gpointer object, pid_t pid, int pidfd,
+                            GError **error)
 {
-    virDomainObj *obj = rc->obj;
+    qemuDriver *drv = driver;
+    virDomainObj *obj = object;
     qemuDomainPriv *priv = qemuDomainGetPriv(obj);
-    g_autoptr(GError) err = NULL;
-    int pidfd;
 
-    if (rc->pid == 0) {
-        g_warning(_("domain '%s' was being started when virtd stopped"), obj->def->name);
-        qemuProcessKillOrphan(obj->def);
-        qemuProcessStop(drv, obj, &stopFailed);
-    } else if ((pidfd = qemuProcessOpenIfSame(rc->pid, obj->def)) < 0) {
-        g_warning(_("domain '%s' (pid %d) is gone"), obj->def->name, (int)rc->pid);
-        qemuProcessStop(drv, obj, &stopUnknown);
-    } else {
-        priv->pid = rc->pid;
-        priv->pidfd = pidfd;
-        if (!qemuProcessAttach(drv, obj, QEMU_MONITOR_RECONNECT_MS, &err)) {
-            g_warning(_("cannot reconnect to domain '%s': %s"), obj->def->name, err->message);
-            qemuProcessStop(drv, obj, &stopDaemon);
-        } else if (qemuProcessResync(drv, obj, priv)) {
-            /* it stopped or crashed while virtd was away: handled */
-        } else if (!qemuProcessHook(obj, VIR_HOOK_QEMU_OP_RECONNECT, VIR_HOOK_SUBOP_BEGIN, NULL,
-                                    NULL, &err)) {
-            if (drv->reconnect_failure == VIR_CONF_RECONNECT_FAILURE_KILL) {
-                g_warning(_("reconnect hook failed, killing domain '%s': %s"), obj->def->name,
-                          err->message);
-                qemuProcessStop(drv, obj, &stopDaemon);
-            } else {
-                g_warning(_("reconnect hook failed, keeping domain '%s': %s"), obj->def->name,
-                          err->message);
-            }
-        } else {
-            g_info(_("reconnected to domain '%s' (pid %d)"), obj->def->name, (int)rc->pid);
-        }
-    }
-    virObjJobEnd(&obj->job);
-    virDomainDriverObjUnref(&drv->dom, obj);
-    g_free(rc);
+    priv->pid = pid;
+    priv->pidfd = pidfd;
+    if (!qemuProcessAttach(drv, obj, QEMU_MONITOR_RECONNECT_MS, error))
+        return VIR_OBJ_RECONNECT_LOST;
+    if (qemuProcessResync(drv, obj, priv))
+        return VIR_OBJ_RECONNECT_HANDLED;
+    if (!qemuProcessHook(obj, VIR_HOOK_QEMU_OP_RECONNECT, VIR_HOOK_SUBOP_BEGIN, NULL, NULL,
+                         error))
+        return VIR_OBJ_RECONNECT_HOOK_FAILED;
+    return VIR_OBJ_RECONNECT_OK;
 }
 
-static gint
-qemuProcessComparePaths(gconstpointer a, gconstpointer b)
+static void
+qemuProcessReconnectStop(gpointer driver, gpointer object, virObjStopCause cause)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    static const qemuStopReason *const why[] = {
+        [VIR_OBJ_STOP_FAILED] = &stopFailed,
+        [VIR_OBJ_STOP_UNKNOWN] = &stopUnknown,
+        [VIR_OBJ_STOP_DAEMON] = &stopDaemon,
+    };
+
+    qemuProcessStop(driver, object, why[cause]);
 }
+
+static void
+qemuProcessReconnectUnref(gpointer driver, gpointer object)
+{
+    virDomainDriverObjUnref(&((qemuDriver *)driver)->dom, object);
+}
+
+static const virObjReconnectOps qemuReconnectOps = {
+    .kind = "domain",
+    .status = &qemuStatusClass,
+    .find = qemuProcessReconnectFind,
+    .job = qemuProcessReconnectJob,
+    .name = qemuProcessReconnectName,
+    .install = qemuProcessReconnectInstall,
+    .is_process = qemuProcessIsOurs,
+    .is_orphan = qemuProcessIsOrphan,
+    .reconnect = qemuProcessReconnectProcess,
+    .stop = qemuProcessReconnectStop,
+    .unref = qemuProcessReconnectUnref,
+};
 
 /**
  * qemuProcessReconnectClaimAll:
  *
  * Before the RPC sockets listen: every guest that a previous virtd left a
  * status file for is listed with its live state and its job held, until
- * qemuProcessReconnectAll deals with it.
+ * qemuProcessReconnectAll deals with it (virobjreconnect.h).
  */
 void
 qemuProcessReconnectClaimAll(qemuDriver *drv)
 {
-    g_autoptr(GDir) d = g_dir_open(drv->status_dir, 0, NULL);
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    const char *name;
-
-    while (d && (name = g_dir_read_name(d))) {
-        if (g_str_has_suffix(name, ".xml"))
-            g_ptr_array_add(names, g_build_filename(drv->status_dir, name, NULL));
-    }
-    /* a stable order, for the hooks and the logs */
-    g_ptr_array_sort(names, qemuProcessComparePaths);
-    for (guint i = 0; i < names->len; i++)
-        qemuProcessReconnectClaim(drv, g_ptr_array_index(names, i));
+    virObjReconnectClaimAll(&drv->reconnect, drv->status_dir);
 }
 
 /**
  * qemuProcessReconnectAll:
  *
  * For every guest claimed at start-up: the same qemu still running ->
- * monitor reconnected and reconnect hook; gone -> stopped and release hooks
- * with reason unknown.  Runs once the RPC sockets listen, so reconnect
- * hooks may call virsh.
+ * monitor reconnected, state resynchronised and reconnect hook; gone ->
+ * stopped and release hooks with reason unknown.  Runs once the RPC
+ * sockets listen, so reconnect hooks may call virsh.
  */
 void
 qemuProcessReconnectAll(qemuDriver *drv)
 {
-    g_autoptr(GPtrArray) todo = g_steal_pointer(&drv->reconnect);
-
-    drv->reconnect = g_ptr_array_new();
-    for (guint i = 0; i < todo->len; i++)
-        qemuProcessReconnectOne(drv, g_ptr_array_index(todo, i));
+    virObjReconnectAll(&drv->reconnect);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1347,9 +1235,8 @@ qemuProcessInit(qemuDriver *drv, const virtdConfig *cfg, GError **error)
     drv->status_dir = g_build_filename(cfg->run_dir, "qemu", NULL);
     drv->log_dir = g_build_filename(cfg->state_dir, "qemu", "log", NULL);
     drv->emulator = g_strdup(cfg->qemu_emulator);
-    drv->reconnect_failure = cfg->reconnect_failure;
     drv->job_wait = cfg->qemu_job_wait;
-    drv->reconnect = g_ptr_array_new();
+    virObjReconnectInit(&drv->reconnect, &qemuReconnectOps, drv, cfg->reconnect_failure);
     drv->next_id = 1;
     drv->events = g_thread_pool_new(qemuProcessEventRun, NULL, QEMU_EVENT_THREADS, FALSE,
                                     NULL);
@@ -1370,14 +1257,7 @@ qemuProcessShutdown(qemuDriver *drv)
      * end without acting, and none is left when the monitors are closed */
     g_atomic_int_set(&drv->stopping, TRUE);
     /* claimed but never reconnected (virtd stopped before it could) */
-    for (guint i = 0; drv->reconnect && i < drv->reconnect->len; i++) {
-        qemuReconnect *rc = g_ptr_array_index(drv->reconnect, i);
-
-        virObjJobEnd(&rc->obj->job);
-        virDomainDriverObjUnref(&drv->dom, rc->obj);
-        g_free(rc);
-    }
-    g_clear_pointer(&drv->reconnect, g_ptr_array_unref);
+    virObjReconnectAbandon(&drv->reconnect);
     if (drv->events)
         g_thread_pool_free(drv->events, FALSE, TRUE);
     drv->events = NULL;

@@ -9,6 +9,7 @@
 
 #include "qemu_monitor.h"
 #include "virdomaindriver.h"
+#include "virobjreconnect.h"
 #include "virtd_conf.h"
 
 typedef struct {
@@ -16,11 +17,10 @@ typedef struct {
     char *status_dir;       /* <run_dir>/qemu: status files, monitor sockets */
     char *log_dir;          /* <state_dir>/qemu/log: one log per guest */
     char *emulator;         /* when a definition has no <emulator> */
-    virConfReconnectFailure reconnect_failure;
     guint job_wait;         /* seconds a client's call waits for the guest's job */
     gint next_id;
     GThreadPool *events;    /* work caused by qemu events (guest power-off...) */
-    GPtrArray *reconnect;   /* guests claimed at start-up, not yet reconnected */
+    virObjReconnect reconnect; /* guests claimed at start-up, not yet reconnected */
     gint stopping;          /* atomic: virtd is stopping, events are left alone */
 } qemuDriver;
 

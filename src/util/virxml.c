@@ -452,6 +452,38 @@ virXMLPropUInt(xmlNode *node, const char *name, unsigned int min, unsigned int m
 }
 
 /**
+ * virXMLPropInt:
+ * @value: (out): left untouched when the attribute is absent
+ *
+ * Reads attribute @name of @node as a signed decimal integer in
+ * [@min, @max].
+ */
+gboolean
+virXMLPropInt(xmlNode *node, const char *name, int min, int max, virXMLPropFlags flags,
+              int *value, GError **error)
+{
+    g_autofree char *v = NULL;
+    gint64 n;
+
+    if (!virXMLPropStringGet(node, name, flags, &v, error))
+        return FALSE;
+    if (!v)
+        return TRUE;
+    if (!(g_ascii_isdigit(v[0]) || (v[0] == '-' && g_ascii_isdigit(v[1]))) ||
+        !g_ascii_string_to_signed(v, 10, min, max, &n, NULL)) {
+        g_autofree char *nname = virXMLNodeName(node);
+
+        virErrorSet(error, VIR_ERR_XML_ERROR,
+                    _("invalid value '%s' for attribute '%s' on <%s>: expected an integer from "
+                      "%d to %d"),
+                    v, name, nname, min, max);
+        return FALSE;
+    }
+    *value = (int)n;
+    return TRUE;
+}
+
+/**
  * virXMLPropEnum:
  * @fromString: the enum's TypeFromString (VIR_ENUM_IMPL)
  * @value: (out): left untouched when the attribute is absent
@@ -555,6 +587,17 @@ virXMLWriterFinish(virXMLWriter *w)
 }
 
 static void
+virXMLWriterAttr(virXMLWriter *w, const char *attr, const char *value)
+{
+    g_autofree char *escaped = NULL;
+
+    if (!value)
+        return;
+    escaped = virXMLEscape(value, TRUE);
+    g_string_append_printf(w->buf, " %s='%s'", attr, escaped);
+}
+
+static void
 virXMLWriterOpen(virXMLWriter *w, const char *name, va_list ap)
 {
     const char *attr;
@@ -562,12 +605,8 @@ virXMLWriterOpen(virXMLWriter *w, const char *name, va_list ap)
     g_string_append_printf(w->buf, "%*s<%s", (int)w->depth * 2, "", name);
     while ((attr = va_arg(ap, const char *))) {
         const char *value = va_arg(ap, const char *);
-        g_autofree char *escaped = NULL;
 
-        if (!value)
-            continue;
-        escaped = virXMLEscape(value, TRUE);
-        g_string_append_printf(w->buf, " %s='%s'", attr, escaped);
+        virXMLWriterAttr(w, attr, value);
     }
 }
 
@@ -588,6 +627,57 @@ virXMLWriterStart(virXMLWriter *w, const char *name, ...)
     g_string_append(w->buf, ">\n");
     w->open_end = w->buf->len;
     w->depth++;
+}
+
+/**
+ * virXMLWriterStartv:
+ * @attrs: name, value, name, value..., NULL: as virXMLWriterStart()'s
+ *
+ * virXMLWriterStart() with the attributes in an array.
+ */
+void
+virXMLWriterStartv(virXMLWriter *w, const char *name, const char *const *attrs)
+{
+    g_string_append_printf(w->buf, "%*s<%s", (int)w->depth * 2, "", name);
+    for (guint i = 0; attrs && attrs[i]; i += 2)
+        virXMLWriterAttr(w, attrs[i], attrs[i + 1]);
+    g_string_append(w->buf, ">\n");
+    w->open_end = w->buf->len;
+    w->depth++;
+}
+
+/**
+ * virXMLWriterRaw:
+ * @xml: a well-formed element, formatted (one element per line)
+ *
+ * Writes @xml as a child of the element open, indented to its depth.
+ */
+void
+virXMLWriterRaw(virXMLWriter *w, const char *xml)
+{
+    g_auto(GStrv) lines = g_strsplit(xml, "\n", -1);
+
+    for (guint i = 0; lines[i]; i++) {
+        if (!*lines[i] && !lines[i + 1])
+            break;
+        g_string_append_printf(w->buf, "%*s%s\n", (int)w->depth * 2, "", lines[i]);
+    }
+}
+
+/**
+ * virXMLNodeDump:
+ *
+ * Returns: (transfer full): @node and its children as text, as found.
+ */
+char *
+virXMLNodeDump(xmlNode *node)
+{
+    g_autoptr(xmlBuffer) b = xmlBufferCreate();
+
+    g_assert(b);
+    if (xmlNodeDump(b, node->doc, node, 0, 0) < 0)
+        return NULL;
+    return g_strdup((const char *)xmlBufferContent(b));
 }
 
 /**

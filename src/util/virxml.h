@@ -60,6 +60,8 @@ gboolean virXMLPropStringGet(xmlNode *node, const char *name, virXMLPropFlags fl
                              GError **error);
 gboolean virXMLPropUInt(xmlNode *node, const char *name, unsigned int min, unsigned int max,
                         virXMLPropFlags flags, unsigned int *value, GError **error);
+gboolean virXMLPropInt(xmlNode *node, const char *name, int min, int max, virXMLPropFlags flags,
+                       int *value, GError **error);
 gboolean virXMLPropEnum(xmlNode *node, const char *name, int (*fromString)(const char *),
                         virXMLPropFlags flags, int *value, GError **error);
 gboolean virXMLPropOnOff(xmlNode *node, const char *name, virXMLPropFlags flags,
@@ -82,10 +84,13 @@ typedef struct {
 void virXMLWriterInit(virXMLWriter *w);
 char *virXMLWriterFinish(virXMLWriter *w);
 void virXMLWriterStart(virXMLWriter *w, const char *name, ...) G_GNUC_NULL_TERMINATED;
+void virXMLWriterStartv(virXMLWriter *w, const char *name, const char *const *attrs);
 void virXMLWriterEnd(virXMLWriter *w, const char *name);
+void virXMLWriterRaw(virXMLWriter *w, const char *xml);
 void virXMLWriterEmpty(virXMLWriter *w, const char *name, ...) G_GNUC_NULL_TERMINATED;
 void virXMLWriterText(virXMLWriter *w, const char *name, const char *text, ...)
     G_GNUC_NULL_TERMINATED;
 void virXMLWriterNode(virXMLWriter *w, xmlNode *node);
 
+char *virXMLNodeDump(xmlNode *node);
 gboolean virXMLNodeUUID(xmlNode *node, unsigned char *uuid, GError **error);
