@@ -71,7 +71,7 @@ virDomainObjNew(virDomainDef *def)
 void
 virDomainDriverObjUnref(virDomainDriverState *st, virDomainObj *obj)
 {
-    virObjectTableUnref(st->doms, obj);
+    virObjListUnref(&st->list, obj);
 }
 
 /* The object's handle, as the wire wants it. */
@@ -107,63 +107,88 @@ virDomainDriverCheckType(virDomainDriverState *st, const virDomainDef *def, GErr
     return FALSE;
 }
 
-/* Loads one <dir>/<name>.xml; a broken file is logged and skipped. */
-static void
-virDomainDriverLoadOne(virDomainDriverState *st, const char *path)
+static gpointer
+virDomainObjListNew(gpointer def)
 {
-    g_autoptr(GError) err = NULL;
-    g_autoptr(virDomainDef) def = virDomainDefParseFile(path, 0, &err);
-    g_autofree char *base = g_path_get_basename(path);
-    virDomainObj *obj;
-
-    if (!def || !virDomainDriverCheckType(st, def, &err)) {
-        g_warning(_("skipping domain definition '%s': %s"), path, err->message);
-        return;
-    }
-    base[strlen(base) - strlen(".xml")] = '\0';
-    if (strcmp(base, def->name) != 0) {
-        g_warning(_("skipping domain definition '%s': it defines domain '%s', not '%s'"), path,
-                  def->name, base);
-        return;
-    }
-    obj = virDomainObjNew(g_steal_pointer(&def));
-    obj->autostart = virConfigDirIsAutostart(&st->cfg, obj->def->name);
-    if (!virObjectTableAdd(st->doms, obj->def->name, obj->def->uuid, obj))
-        g_warning(_("skipping domain definition '%s': its name or uuid is already in use"),
-                  path);
-    virDomainDriverObjUnref(st, obj);
+    return virDomainObjNew(def);
 }
+
+static gboolean
+virDomainObjIsActive(gconstpointer obj)
+{
+    return ((const virDomainObj *)obj)->id != -1;
+}
+
+static gpointer
+virDomainListDefParse(const char *xml, GError **error)
+{
+    return virDomainDefParseString(xml, 0, error);
+}
+
+static gpointer
+virDomainListDefParseFile(const char *path, GError **error)
+{
+    return virDomainDefParseFile(path, 0, error);
+}
+
+static char *
+virDomainListDefFormat(gconstpointer def)
+{
+    return virDomainDefFormat(def, -1, 0);
+}
+
+static const unsigned char *
+virDomainListDefUUID(gconstpointer def)
+{
+    return ((const virDomainDef *)def)->uuid;
+}
+
+static gboolean
+virDomainListDefCheck(virObjList *list, gpointer def, gboolean defining, GError **error)
+{
+    return virDomainDriverCheckType(list->opaque, def, error);
+}
+
+static const virObjListClass virDomainObjListClass = {
+    .kind = "domain",
+    .no_object_code = VIR_ERR_NO_DOMAIN,
+    .lock_offset = G_STRUCT_OFFSET(virDomainObj, lock),
+    .def_offset = G_STRUCT_OFFSET(virDomainObj, def),
+    .newdef_offset = G_STRUCT_OFFSET(virDomainObj, newDef),
+    .persistent_offset = G_STRUCT_OFFSET(virDomainObj, persistent),
+    .autostart_offset = G_STRUCT_OFFSET(virDomainObj, autostart),
+    .job_offset = G_STRUCT_OFFSET(virDomainObj, job),
+    .obj_new = virDomainObjListNew,
+    .obj_clear = virDomainObjClear,
+    .is_active = virDomainObjIsActive,
+    .def_parse = virDomainListDefParse,
+    .def_parse_file = virDomainListDefParseFile,
+    .def_format = virDomainListDefFormat,
+    .def_name = virDomainStatusDefName,
+    .def_uuid = virDomainListDefUUID,
+    .def_free = virDomainStatusDefFree,
+    .def_check = virDomainListDefCheck,
+};
 
 /**
  * virDomainDriverStateInit:
  * @st: with table, dirname and virt_types filled in
  * @conf_dir: [paths] conf_dir
  *
- * Loads every definition of <conf_dir>/<dirname>/.  Broken files are
- * logged and skipped, never deleted.
+ * Loads every definition of <conf_dir>/<dirname>/ (virobjlist.h).
  */
 gboolean
 virDomainDriverStateInit(virDomainDriverState *st, const char *conf_dir, GError **error)
 {
-    g_autoptr(GPtrArray) paths = NULL;
-
-    g_mutex_init(&st->define_lock);
-    st->doms = virObjectTableNew(virDomainObjClear);
-    virConfigDirInit(&st->cfg, conf_dir, st->dirname);
-    paths = virConfigDirList(&st->cfg);
-    for (guint i = 0; i < paths->len; i++)
-        virDomainDriverLoadOne(st, g_ptr_array_index(paths, i));
-    g_info(_("%s driver: %u domain definitions loaded from '%s'"), st->table->name, paths->len,
-           st->cfg.dir);
+    virObjListInit(&st->list, &virDomainObjListClass, st->table->name, conf_dir, st->dirname,
+                   st);
     return TRUE;
 }
 
 void
 virDomainDriverStateClear(virDomainDriverState *st)
 {
-    g_clear_pointer(&st->doms, virObjectTableFree);
-    virConfigDirClear(&st->cfg);
-    g_mutex_clear(&st->define_lock);
+    virObjListClear(&st->list);
 }
 
 /**
@@ -177,20 +202,14 @@ virDomainDriverStateClear(virDomainDriverState *st)
 virDomainObj *
 virDomainDriverFindObj(virDomainDriverState *st, const virDomainHandle *dom, GError **error)
 {
-    virDomainObj *obj = virObjectTableFind(st->doms, dom->uuid, dom->name);
-    char uuidstr[VIR_UUID_STRING_BUFLEN];
-
-    if (!obj) {
-        virUUIDFormat(dom->uuid, uuidstr);
-        virErrorSet(error, VIR_ERR_NO_DOMAIN, _("no domain with matching uuid '%s' (%s)"),
-                    uuidstr, dom->name ? dom->name : "?");
-    }
-    return obj;
+    return virObjListFind(&st->list, dom->uuid, dom->name, error);
 }
 
 static gboolean
 virDomainDriverReturnHandle(virDomainDriverState *st, virDomainObj *obj, virDomainHandle *out)
 {
+    if (!obj)
+        return FALSE;
     virDomainObjFillHandle(obj, out);
     virDomainDriverObjUnref(st, obj);
     return TRUE;
@@ -200,35 +219,21 @@ gboolean
 virDomainDriverLookupByName(virDomainDriverState *st, const char *name, virDomainHandle *out,
                             GError **error)
 {
-    virDomainObj *obj = virObjectTableFindByName(st->doms, name);
-
-    if (!obj) {
-        virErrorSet(error, VIR_ERR_NO_DOMAIN, _("no domain with matching name '%s'"), name);
-        return FALSE;
-    }
-    return virDomainDriverReturnHandle(st, obj, out);
+    return virDomainDriverReturnHandle(st, virObjListFindByName(&st->list, name, error), out);
 }
 
 gboolean
 virDomainDriverLookupByUUID(virDomainDriverState *st, const unsigned char *uuid,
                             virDomainHandle *out, GError **error)
 {
-    virDomainObj *obj = virObjectTableFindByUUID(st->doms, uuid);
-    char uuidstr[VIR_UUID_STRING_BUFLEN];
-
-    if (!obj) {
-        virUUIDFormat(uuid, uuidstr);
-        virErrorSet(error, VIR_ERR_NO_DOMAIN, _("no domain with matching uuid '%s'"), uuidstr);
-        return FALSE;
-    }
-    return virDomainDriverReturnHandle(st, obj, out);
+    return virDomainDriverReturnHandle(st, virObjListFindByUUID(&st->list, uuid, error), out);
 }
 
 gboolean
 virDomainDriverLookupByID(virDomainDriverState *st, int id, virDomainHandle *out,
                           GError **error)
 {
-    g_autoptr(GPtrArray) objs = virObjectTableList(st->doms);
+    g_autoptr(GPtrArray) objs = virObjListAll(&st->list);
     virDomainObj *found = NULL;
 
     for (guint i = 0; i < objs->len; i++) {
@@ -301,7 +306,7 @@ virDomainDriverListAll(virDomainDriverState *st, unsigned int flags, GError **er
 
     if (!virDriverCheckFlags(flags, LIST_FLAGS, "virConnectListAllDomains", error))
         return NULL;
-    objs = virObjectTableList(st->doms);
+    objs = virObjListAll(&st->list);
     handles = virDomainHandleArrayNew();
     for (guint i = 0; i < objs->len; i++) {
         virDomainObj *obj = g_ptr_array_index(objs, i);
@@ -316,34 +321,6 @@ virDomainDriverListAll(virDomainDriverState *st, unsigned int flags, GError **er
     return handles;
 }
 
-/* Stores @def in memory (the file is already written). Returns TRUE if it
- * replaced an existing definition. */
-static gboolean
-virDomainDriverAssignDef(virDomainDriverState *st, virDomainDef *def, virDomainHandle *out)
-{
-    virDomainObj *obj = virObjectTableFindByUUID(st->doms, def->uuid);
-    gboolean updated = obj != NULL;
-
-    if (obj) {
-        g_mutex_lock(&obj->lock);
-        if (obj->id != -1) {
-            g_clear_pointer(&obj->newDef, virDomainDefFree);
-            obj->newDef = def;
-        } else {
-            virDomainDefFree(obj->def);
-            obj->def = def;
-        }
-        obj->persistent = TRUE;
-        g_mutex_unlock(&obj->lock);
-    } else {
-        obj = virDomainObjNew(def);
-        virObjectTableAdd(st->doms, def->name, def->uuid, obj);
-    }
-    virDomainObjFillHandle(obj, out);
-    virDomainDriverObjUnref(st, obj);
-    return updated;
-}
-
 /**
  * virDomainDriverDefineXML:
  *
@@ -354,24 +331,14 @@ gboolean
 virDomainDriverDefineXML(virDomainDriverState *st, const char *xml, unsigned int flags,
                          virDomainHandle *out, GError **error)
 {
-    g_autoptr(virDomainDef) def = NULL;
-    g_autoptr(GMutexLocker) locker = NULL;
-    g_autofree char *formatted = NULL;
+    virDomainObj *obj;
     gboolean updated;
 
     if (!virDriverCheckFlags(flags, DEFINE_FLAGS, "virDomainDefineXMLFlags", error) ||
-        !(def = virDomainDefParseString(xml, 0, error)) ||
-        !virDomainDriverCheckType(st, def, error))
+        !(obj = virObjListDefine(&st->list, xml, &updated, error)))
         return FALSE;
-
-    locker = g_mutex_locker_new(&st->define_lock);
-    if (!virObjectTableCheckClash(st->doms, def->name, def->uuid, "domain",
-                                  VIR_ERR_OPERATION_FAILED, error))
-        return FALSE;
-    formatted = virDomainDefFormat(def, -1, 0);
-    if (!virConfigDirSave(&st->cfg, def->name, formatted, error))
-        return FALSE;
-    updated = virDomainDriverAssignDef(st, g_steal_pointer(&def), out);
+    virDomainObjFillHandle(obj, out);
+    virDomainDriverObjUnref(st, obj);
     g_info(_("domain '%s' %s"), out->name, updated ? _("redefined") : _("defined"));
     virDriverEmitDomainEvent(st->table, out, VIR_DOMAIN_EVENT_DEFINED,
                              updated ? VIR_DOMAIN_EVENT_DEFINED_UPDATED
@@ -389,37 +356,18 @@ gboolean
 virDomainDriverUndefine(virDomainDriverState *st, const virDomainHandle *dom,
                         unsigned int flags, GError **error)
 {
-    g_autoptr(GMutexLocker) locker = NULL;
     g_auto(virDomainHandle) h = {0};
     virDomainObj *obj;
-    gboolean running;
+    gboolean ok;
 
-    if (!virDriverCheckFlags(flags, UNDEFINE_FLAGS, "virDomainUndefineFlags", error))
-        return FALSE;
-    locker = g_mutex_locker_new(&st->define_lock);
-    if (!(obj = virDomainDriverFindObj(st, dom, error)))
+    if (!virDriverCheckFlags(flags, UNDEFINE_FLAGS, "virDomainUndefineFlags", error) ||
+        !(obj = virDomainDriverFindObj(st, dom, error)))
         return FALSE;
     virDomainObjFillHandle(obj, &h);
-    if (!obj->persistent) {
-        virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("cannot undefine transient domain '%s'"),
-                    h.name);
-        virDomainDriverObjUnref(st, obj);
-        return FALSE;
-    }
-    if (!virConfigDirDelete(&st->cfg, h.name, error)) {
-        virDomainDriverObjUnref(st, obj);
-        return FALSE;
-    }
-    g_mutex_lock(&obj->lock);
-    running = obj->id != -1;
-    obj->persistent = FALSE;
-    obj->autostart = FALSE;
-    g_clear_pointer(&obj->newDef, virDomainDefFree);
-    obj->job.removed = !running;
-    g_mutex_unlock(&obj->lock);
-    if (!running)
-        virObjectTableRemove(st->doms, h.name, h.uuid);
+    ok = virObjListUndefine(&st->list, obj, error);
     virDomainDriverObjUnref(st, obj);
+    if (!ok)
+        return FALSE;
     g_info(_("domain '%s' undefined"), h.name);
     virDriverEmitDomainEvent(st->table, &h, VIR_DOMAIN_EVENT_UNDEFINED,
                              VIR_DOMAIN_EVENT_UNDEFINED_REMOVED);
@@ -552,23 +500,12 @@ gboolean
 virDomainDriverSetAutostart(virDomainDriverState *st, const virDomainHandle *dom, int autostart,
                             GError **error)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&st->define_lock);
-    g_auto(virDomainHandle) h = {0};
     virDomainObj *obj = virDomainDriverFindObj(st, dom, error);
-    gboolean ok = FALSE;
+    gboolean ok;
 
     if (!obj)
         return FALSE;
-    virDomainObjFillHandle(obj, &h);
-    if (!obj->persistent) {
-        virErrorSet(error, VIR_ERR_OPERATION_INVALID,
-                    _("cannot set autostart for transient domain '%s'"), h.name);
-    } else if (virConfigDirSetAutostart(&st->cfg, h.name, autostart != 0, error)) {
-        g_mutex_lock(&obj->lock);
-        obj->autostart = autostart != 0;
-        g_mutex_unlock(&obj->lock);
-        ok = TRUE;
-    }
+    ok = virObjListSetAutostart(&st->list, obj, autostart != 0, error);
     virDomainDriverObjUnref(st, obj);
     return ok;
 }
@@ -599,6 +536,7 @@ virDomainStatusDefFree(gpointer def)
 
 /**
  * virDomainDriverAddTransient:
+ * @def: (transfer full)
  *
  * Adds a domain that has no persistent definition (createXML).
  *
@@ -607,36 +545,12 @@ virDomainStatusDefFree(gpointer def)
 virDomainObj *
 virDomainDriverAddTransient(virDomainDriverState *st, virDomainDef *def, GError **error)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&st->define_lock);
-    virDomainObj *obj;
-
-    if (!virDomainDriverCheckType(st, def, error) ||
-        !virObjectTableCheckClash(st->doms, def->name, def->uuid, "domain",
-                                  VIR_ERR_OPERATION_FAILED, error)) {
-        virDomainDefFree(def);
-        return NULL;
-    }
-    obj = virDomainObjNew(def);
-    obj->persistent = FALSE;
-    virObjectTableAdd(st->doms, def->name, def->uuid, obj);
-    return obj;
+    return virObjListAddTransient(&st->list, def, error);
 }
 
 /* After a stop: a transient domain disappears. */
 void
 virDomainDriverRemoveIfTransient(virDomainDriverState *st, virDomainObj *obj)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&st->define_lock);
-    g_autofree char *name = NULL;
-    unsigned char uuid[VIR_UUID_BUFLEN];
-    gboolean remove;
-
-    g_mutex_lock(&obj->lock);
-    remove = !obj->persistent && obj->id == -1;
-    obj->job.removed = obj->job.removed || remove;
-    name = g_strdup(obj->def->name);
-    memcpy(uuid, obj->def->uuid, VIR_UUID_BUFLEN);
-    g_mutex_unlock(&obj->lock);
-    if (remove)
-        virObjectTableRemove(st->doms, name, uuid);
+    virObjListRemoveIfTransient(&st->list, obj);
 }

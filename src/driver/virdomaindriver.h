@@ -13,6 +13,7 @@
 #include "virconfigdir.h"
 #include "virdriver.h"
 #include "virobjjob.h"
+#include "virobjlist.h"
 #include "virobjstatus.h"
 #include "virobjtable.h"
 
@@ -40,9 +41,7 @@ typedef struct {
     const char *dirname;               /* "qemu", "lxc": its folder under conf_dir */
     const virDomainVirtType *virt_types;
     guint n_virt_types;
-    virObjectTable *doms;
-    virConfigDir cfg;
-    GMutex define_lock;      /* serialises definition changes */
+    virObjList list;         /* the domains and their definitions */
     /* optional: CPU time used so far by a running domain, in ns; called
      * with obj->lock held */
     guint64 (*cpu_time)(virDomainObj *obj);

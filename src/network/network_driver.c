@@ -13,27 +13,28 @@
 #include <string.h>
 
 #include "network_conf.h"
-#include "virconfigdir.h"
 #include "virdriver.h"
-#include "virobjtable.h"
+#include "virobjjob.h"
+#include "virobjlist.h"
 
 #define NETWORK_XML_FLAGS VIR_NETWORK_XML_INACTIVE
 #define NETWORK_LIST_FLAGS 0x3f
 #define NETWORK_DEFINE_FLAGS VIR_NETWORK_DEFINE_VALIDATE
 #define NETWORK_BRIDGE_PREFIX "virbr"
 
+/* A network (its definition, and soon its run-time data). */
 typedef struct {
-    GMutex lock;            /* guards the fields below */
-    virNetworkDef *def;
+    GMutex lock;             /* guards the fields below; never held across I/O */
+    virNetworkDef *def;      /* the current definition (the live one when active) */
+    virNetworkDef *newDef;   /* the persistent one, when it differs while active */
     gboolean active;
     gboolean persistent;
     gboolean autostart;
+    virObjJob job;           /* one state-changing operation at a time (virobjjob.h) */
 } virNetworkObj;
 
 typedef struct {
-    virObjectTable *nets;
-    virConfigDir cfg;
-    GMutex define_lock;     /* serialises definition changes */
+    virObjList list;         /* the networks and their definitions */
 } virNetworkDriverState;
 
 static virNetworkDriverState networkState;
@@ -44,24 +45,112 @@ virNetworkObjClear(gpointer data)
     virNetworkObj *obj = data;
 
     g_clear_pointer(&obj->def, virNetworkDefFree);
+    g_clear_pointer(&obj->newDef, virNetworkDefFree);
+    virObjJobClear(&obj->job);
     g_mutex_clear(&obj->lock);
 }
 
-static virNetworkObj *
-virNetworkObjNew(virNetworkDef *def)
+static const char *
+virNetworkObjName(gconstpointer owner)
+{
+    return ((const virNetworkObj *)owner)->def->name;
+}
+
+static const unsigned char *
+virNetworkObjUUID(gconstpointer owner)
+{
+    return ((const virNetworkObj *)owner)->def->uuid;
+}
+
+static const virObjJobClass virNetworkObjJobClass = {
+    .kind = "network",
+    .no_object_code = VIR_ERR_NO_NETWORK,
+    .name = virNetworkObjName,
+    .uuid = virNetworkObjUUID,
+};
+
+static gpointer
+virNetworkObjNew(gpointer def)
 {
     virNetworkObj *obj = g_atomic_rc_box_new0(virNetworkObj);
 
     g_mutex_init(&obj->lock);
+    virObjJobInit(&obj->job, &virNetworkObjJobClass, obj, &obj->lock);
     obj->def = def;
     obj->persistent = TRUE;
     return obj;
 }
 
+static gboolean
+virNetworkObjIsActive(gconstpointer obj)
+{
+    return ((const virNetworkObj *)obj)->active;
+}
+
+static gpointer
+networkDefParse(const char *xml, GError **error)
+{
+    return virNetworkDefParseString(xml, 0, error);
+}
+
+static gpointer
+networkDefParseFile(const char *path, GError **error)
+{
+    return virNetworkDefParseFile(path, 0, error);
+}
+
+static char *
+networkDefFormat(gconstpointer def)
+{
+    return virNetworkDefFormat(def, 0);
+}
+
+static const char *
+networkDefName(gconstpointer def)
+{
+    return ((const virNetworkDef *)def)->name;
+}
+
+static const unsigned char *
+networkDefUUID(gconstpointer def)
+{
+    return ((const virNetworkDef *)def)->uuid;
+}
+
+static void
+networkDefFree(gpointer def)
+{
+    virNetworkDefFree(def);
+}
+
+static gboolean networkDefCheck(virObjList *list, gpointer def, gboolean defining,
+                                GError **error);
+
+static const virObjListClass networkObjListClass = {
+    .kind = "network",
+    .no_object_code = VIR_ERR_NO_NETWORK,
+    .lock_offset = G_STRUCT_OFFSET(virNetworkObj, lock),
+    .def_offset = G_STRUCT_OFFSET(virNetworkObj, def),
+    .newdef_offset = G_STRUCT_OFFSET(virNetworkObj, newDef),
+    .persistent_offset = G_STRUCT_OFFSET(virNetworkObj, persistent),
+    .autostart_offset = G_STRUCT_OFFSET(virNetworkObj, autostart),
+    .job_offset = G_STRUCT_OFFSET(virNetworkObj, job),
+    .obj_new = virNetworkObjNew,
+    .obj_clear = virNetworkObjClear,
+    .is_active = virNetworkObjIsActive,
+    .def_parse = networkDefParse,
+    .def_parse_file = networkDefParseFile,
+    .def_format = networkDefFormat,
+    .def_name = networkDefName,
+    .def_uuid = networkDefUUID,
+    .def_free = networkDefFree,
+    .def_check = networkDefCheck,
+};
+
 static void
 networkObjUnref(virNetworkObj *obj)
 {
-    virObjectTableUnref(networkState.nets, obj);
+    virObjListUnref(&networkState.list, obj);
 }
 
 static void
@@ -76,72 +165,30 @@ networkObjFillHandle(virNetworkObj *obj, virNetworkHandle *out)
 static virNetworkObj *
 networkFindObj(const virNetworkHandle *net, GError **error)
 {
-    virNetworkObj *obj = virObjectTableFind(networkState.nets, net->uuid, net->name);
-    char uuidstr[VIR_UUID_STRING_BUFLEN];
-
-    if (!obj) {
-        virUUIDFormat(net->uuid, uuidstr);
-        virErrorSet(error, VIR_ERR_NO_NETWORK, _("no network with matching uuid '%s' (%s)"),
-                    uuidstr, net->name ? net->name : "?");
-    }
-    return obj;
+    return virObjListFind(&networkState.list, net->uuid, net->name, error);
 }
 
-static void
-networkLoadOne(const char *path)
+static gboolean
+networkReturnHandle(virNetworkObj *obj, virNetworkHandle *out)
 {
-    g_autoptr(GError) err = NULL;
-    g_autoptr(virNetworkDef) def = virNetworkDefParseFile(path, 0, &err);
-    g_autofree char *base = g_path_get_basename(path);
-    virNetworkObj *obj;
-
-    if (!def) {
-        g_warning(_("skipping network definition '%s': %s"), path, err->message);
-        return;
-    }
-    base[strlen(base) - strlen(".xml")] = '\0';
-    if (strcmp(base, def->name) != 0) {
-        g_warning(_("skipping network definition '%s': it defines network '%s', not '%s'"),
-                  path, def->name, base);
-        return;
-    }
-    obj = virNetworkObjNew(g_steal_pointer(&def));
-    obj->autostart = virConfigDirIsAutostart(&networkState.cfg, obj->def->name);
-    if (!virObjectTableAdd(networkState.nets, obj->def->name, obj->def->uuid, obj))
-        g_warning(_("skipping network definition '%s': its name or uuid is already in use"),
-                  path);
+    if (!obj)
+        return FALSE;
+    networkObjFillHandle(obj, out);
     networkObjUnref(obj);
+    return TRUE;
 }
 
 static gboolean
 networkLookupByName(virCaller *c, const char *name, virNetworkHandle *out, GError **error)
 {
-    virNetworkObj *obj = virObjectTableFindByName(networkState.nets, name);
-
-    if (!obj) {
-        virErrorSet(error, VIR_ERR_NO_NETWORK, _("no network with matching name '%s'"), name);
-        return FALSE;
-    }
-    networkObjFillHandle(obj, out);
-    networkObjUnref(obj);
-    return TRUE;
+    return networkReturnHandle(virObjListFindByName(&networkState.list, name, error), out);
 }
 
 static gboolean
 networkLookupByUUID(virCaller *c, const unsigned char *uuid, virNetworkHandle *out,
                     GError **error)
 {
-    virNetworkObj *obj = virObjectTableFindByUUID(networkState.nets, uuid);
-    char uuidstr[VIR_UUID_STRING_BUFLEN];
-
-    if (!obj) {
-        virUUIDFormat(uuid, uuidstr);
-        virErrorSet(error, VIR_ERR_NO_NETWORK, _("no network with matching uuid '%s'"), uuidstr);
-        return FALSE;
-    }
-    networkObjFillHandle(obj, out);
-    networkObjUnref(obj);
-    return TRUE;
+    return networkReturnHandle(virObjListFindByUUID(&networkState.list, uuid, error), out);
 }
 
 static gboolean
@@ -165,7 +212,7 @@ networkListAll(virCaller *c, unsigned int flags, GError **error)
 
     if (!virDriverCheckFlags(flags, NETWORK_LIST_FLAGS, "virConnectListAllNetworks", error))
         return NULL;
-    objs = virObjectTableList(networkState.nets);
+    objs = virObjListAll(&networkState.list);
     handles = virNetworkHandleArrayNew();
     for (guint i = 0; i < objs->len; i++) {
         virNetworkObj *obj = g_ptr_array_index(objs, i);
@@ -184,7 +231,7 @@ networkListAll(virCaller *c, unsigned int flags, GError **error)
 static char *
 networkBridgeUser(const char *name, const unsigned char *self)
 {
-    g_autoptr(GPtrArray) objs = virObjectTableList(networkState.nets);
+    g_autoptr(GPtrArray) objs = virObjListAll(&networkState.list);
     char *user = NULL;
 
     for (guint i = 0; i < objs->len; i++) {
@@ -226,48 +273,24 @@ networkAssignBridge(virNetworkDef *def, GError **error)
     }
 }
 
+/* virObjListClass.def_check: a new definition gets a bridge of its own. */
 static gboolean
-networkAssignDef(virNetworkDef *def, virNetworkHandle *out)
+networkDefCheck(virObjList *list, gpointer def, gboolean defining, GError **error)
 {
-    virNetworkObj *obj = virObjectTableFindByUUID(networkState.nets, def->uuid);
-    gboolean updated = obj != NULL;
-
-    if (obj) {
-        g_mutex_lock(&obj->lock);
-        virNetworkDefFree(obj->def);
-        obj->def = def;
-        obj->persistent = TRUE;
-        g_mutex_unlock(&obj->lock);
-    } else {
-        obj = virNetworkObjNew(def);
-        virObjectTableAdd(networkState.nets, def->name, def->uuid, obj);
-    }
-    networkObjFillHandle(obj, out);
-    networkObjUnref(obj);
-    return updated;
+    return !defining || networkAssignBridge(def, error);
 }
 
 static gboolean
 networkDefineXML(virCaller *c, const char *xml, unsigned int flags, virNetworkHandle *out,
                  GError **error)
 {
-    g_autoptr(virNetworkDef) def = NULL;
-    g_autoptr(GMutexLocker) locker = NULL;
-    g_autofree char *formatted = NULL;
+    virNetworkObj *obj;
     gboolean updated;
 
     if (!virDriverCheckFlags(flags, NETWORK_DEFINE_FLAGS, "virNetworkDefineXMLFlags", error) ||
-        !(def = virNetworkDefParseString(xml, 0, error)))
+        !(obj = virObjListDefine(&networkState.list, xml, &updated, error)))
         return FALSE;
-    locker = g_mutex_locker_new(&networkState.define_lock);
-    if (!virObjectTableCheckClash(networkState.nets, def->name, def->uuid, "network",
-                                  VIR_ERR_OPERATION_FAILED, error) ||
-        !networkAssignBridge(def, error))
-        return FALSE;
-    formatted = virNetworkDefFormat(def, 0);
-    if (!virConfigDirSave(&networkState.cfg, def->name, formatted, error))
-        return FALSE;
-    updated = networkAssignDef(g_steal_pointer(&def), out);
+    networkReturnHandle(obj, out);
     g_info(_("network '%s' %s"), out->name, updated ? _("redefined") : _("defined"));
     virDriverEmitNetworkEvent(out, VIR_NETWORK_EVENT_DEFINED, 0);
     return TRUE;
@@ -276,26 +299,17 @@ networkDefineXML(virCaller *c, const char *xml, unsigned int flags, virNetworkHa
 static gboolean
 networkUndefine(virCaller *c, const virNetworkHandle *net, GError **error)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&networkState.define_lock);
     g_auto(virNetworkHandle) h = {0};
     virNetworkObj *obj = networkFindObj(net, error);
-    gboolean active;
+    gboolean ok;
 
     if (!obj)
         return FALSE;
     networkObjFillHandle(obj, &h);
-    if (!virConfigDirDelete(&networkState.cfg, h.name, error)) {
-        networkObjUnref(obj);
-        return FALSE;
-    }
-    g_mutex_lock(&obj->lock);
-    active = obj->active;
-    obj->persistent = FALSE;
-    obj->autostart = FALSE;
-    g_mutex_unlock(&obj->lock);
-    if (!active)
-        virObjectTableRemove(networkState.nets, h.name, h.uuid);
+    ok = virObjListUndefine(&networkState.list, obj, error);
     networkObjUnref(obj);
+    if (!ok)
+        return FALSE;
     g_info(_("network '%s' undefined"), h.name);
     virDriverEmitNetworkEvent(&h, VIR_NETWORK_EVENT_UNDEFINED, 0);
     return TRUE;
@@ -370,23 +384,12 @@ networkGetAutostart(virCaller *c, const virNetworkHandle *net, GError **error)
 static gboolean
 networkSetAutostart(virCaller *c, const virNetworkHandle *net, int autostart, GError **error)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&networkState.define_lock);
-    g_auto(virNetworkHandle) h = {0};
     virNetworkObj *obj = networkFindObj(net, error);
-    gboolean ok = FALSE;
+    gboolean ok;
 
     if (!obj)
         return FALSE;
-    networkObjFillHandle(obj, &h);
-    if (!obj->persistent) {
-        virErrorSet(error, VIR_ERR_OPERATION_INVALID,
-                    _("cannot set autostart for transient network '%s'"), h.name);
-    } else if (virConfigDirSetAutostart(&networkState.cfg, h.name, autostart != 0, error)) {
-        g_mutex_lock(&obj->lock);
-        obj->autostart = autostart != 0;
-        g_mutex_unlock(&obj->lock);
-        ok = TRUE;
-    }
+    ok = virObjListSetAutostart(&networkState.list, obj, autostart != 0, error);
     networkObjUnref(obj);
     return ok;
 }
@@ -429,16 +432,8 @@ static const virNetworkDriver networkDriver = {
 gboolean
 networkDriverInit(const char *conf_dir, GError **error)
 {
-    g_autoptr(GPtrArray) paths = NULL;
-
-    g_mutex_init(&networkState.define_lock);
-    networkState.nets = virObjectTableNew(virNetworkObjClear);
-    virConfigDirInit(&networkState.cfg, conf_dir, "network");
-    paths = virConfigDirList(&networkState.cfg);
-    for (guint i = 0; i < paths->len; i++)
-        networkLoadOne(g_ptr_array_index(paths, i));
-    g_info(_("network driver: %u network definitions loaded from '%s'"), paths->len,
-           networkState.cfg.dir);
+    virObjListInit(&networkState.list, &networkObjListClass, "network", conf_dir, "network",
+                   &networkState);
     virDriverRegisterNetwork(&networkDriver);
     return TRUE;
 }
@@ -446,6 +441,5 @@ networkDriverInit(const char *conf_dir, GError **error)
 void
 networkDriverShutdown(void)
 {
-    g_clear_pointer(&networkState.nets, virObjectTableFree);
-    virConfigDirClear(&networkState.cfg);
+    virObjListClear(&networkState.list);
 }

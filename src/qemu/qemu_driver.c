@@ -194,7 +194,7 @@ qemuDriverInit(const virtdConfig *cfg, GError **error)
 static void
 qemuDriverAutostart(void)
 {
-    g_autoptr(GPtrArray) objs = virObjectTableList(qemuDrv.dom.doms);
+    g_autoptr(GPtrArray) objs = virObjectTableList(qemuDrv.dom.list.objs);
 
     for (guint i = 0; i < objs->len; i++) {
         virDomainObj *obj = g_ptr_array_index(objs, i);

@@ -47,46 +47,19 @@
 #define QEMU_EVENT_THREADS -1
 #define QEMU_RESET_DEBOUNCE_US (2 * G_USEC_PER_SEC)
 
-typedef struct _qemuMonitorCtx qemuMonitorCtx;
-static void qemuMonitorCtxFree(qemuMonitorCtx *mc);
-
-/* Run-time data of a running domain (virDomainObj.priv). */
-typedef struct {
-    pid_t pid;
-    int pidfd;
-    guint pidfd_watch;
-    qemuMonitor *mon;
-    qemuMonitorCtx *mon_ctx; /* the monitor callbacks' data, freed after it closes */
-    char *monitor_path;
-    guint gen;               /* bumped at every start: stale events are dropped */
-    gboolean fake_reboot;    /* virsh reboot: reset instead of stopping */
-    gboolean reboot_stop;    /* virsh reboot with on_reboot=destroy: stop */
-    gboolean shutdown_seen;  /* qemu reported SHUTDOWN */
-    gboolean shutdown_guest; /* ...initiated by the guest */
-    gboolean shutdown_reset; /* ...because the guest rebooted under -no-reboot */
-    gboolean watchdog_seen;
-    gint64 last_reset_us;    /* one guest reboot gives 2-3 RESET events */
-    gboolean expect_stop;    /* the next STOP / RESUME come from our own command */
-    gboolean expect_resume;
-    gboolean watchdog_pause; /* the last WATCHDOG event paused the guest */
-    gboolean panicked;       /* GUEST_PANICKED seen: its STOP is handled with it */
-    gboolean stopping;
-    GArray *tap_fds;         /* int: per interface, our copy of its tap's fd */
-    virObjStatusWriter status;
-} qemuDomainPriv;
-
 typedef enum {
     QEMU_EVENT_SHUTDOWN,     /* SHUTDOWN: the guest powered off (or qemu was asked to) */
     QEMU_EVENT_PANIC,        /* GUEST_PANICKED */
+    QEMU_EVENT_STOP,         /* STOP that neither virtd nor a power-off/panic caused */
+    QEMU_EVENT_RESUME,       /* RESUME that virtd did not cause */
     QEMU_EVENT_EOF,          /* the process or the monitor went away */
-    QEMU_EVENT_LAST
 } qemuEventKind;
 
+/* One event of a guest, queued in qemuDomainPriv.events. */
 typedef struct {
-    qemuDriver *drv;
-    virDomainObj *obj;       /* a reference */
-    guint gen;
+    guint gen;               /* the start it belongs to */
     qemuEventKind kind;
+    gboolean watchdog;       /* STOP: a watchdog's 'pause' action */
 } qemuEventTask;
 
 typedef struct {
@@ -119,79 +92,7 @@ static const qemuStopReason stopUnknown = {"unknown", NULL, VIR_DOMAIN_SHUTOFF_U
                                            VIR_DOMAIN_EVENT_STOPPED_FAILED};
 
 static void qemuProcessEventPush(qemuDriver *drv, virDomainObj *obj, guint gen,
-                                 qemuEventKind kind);
-
-/* Stops listening to qemu: the pidfd watch and the monitor. */
-static void
-qemuDomainPrivDetach(qemuDomainPriv *priv)
-{
-    if (priv->pidfd_watch)
-        g_source_remove(priv->pidfd_watch);
-    priv->pidfd_watch = 0;
-    if (priv->mon)
-        qemuMonitorClose(priv->mon);
-    priv->mon = NULL;
-    g_clear_pointer(&priv->mon_ctx, qemuMonitorCtxFree);
-}
-
-/* Our copies of the taps' fds: once closed (and qemu gone) the taps go. */
-static void
-qemuProcessCloseTaps(qemuDomainPriv *priv)
-{
-    for (guint i = 0; priv->tap_fds && i < priv->tap_fds->len; i++) {
-        int fd = g_array_index(priv->tap_fds, int, i);
-        if (fd >= 0)
-            close(fd);
-    }
-    g_clear_pointer(&priv->tap_fds, g_array_unref);
-}
-
-static void
-qemuDomainPrivFree(gpointer data)
-{
-    qemuDomainPriv *priv = data;
-
-    qemuDomainPrivDetach(priv);
-    qemuProcessCloseTaps(priv);
-    if (priv->pidfd >= 0)
-        close(priv->pidfd);
-    g_free(priv->monitor_path);
-    virObjStatusWriterClear(&priv->status);
-    g_free(priv);
-}
-
-static qemuDomainPriv *
-qemuDomainGetPriv(virDomainObj *obj)
-{
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
-
-    if (!obj->priv) {
-        qemuDomainPriv *priv = g_new0(qemuDomainPriv, 1);
-        priv->pidfd = -1;
-        virObjStatusWriterInit(&priv->status);
-        obj->priv = priv;
-        obj->priv_free = qemuDomainPrivFree;
-    }
-    return obj->priv;
-}
-
-static void
-qemuDomainSetState(virDomainObj *obj, int state, int reason)
-{
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
-
-    obj->state = state;
-    obj->reason = reason;
-}
-
-static void
-qemuDomainEmit(qemuDriver *drv, virDomainObj *obj, int event, int detail)
-{
-    g_auto(virDomainHandle) h = {0};
-
-    virDomainObjFillHandle(obj, &h);
-    virDriverEmitDomainEvent(drv->dom.table, &h, event, detail);
-}
+                                 qemuEventKind kind, gboolean watchdog);
 
 /* ------------------------------------------------------------------ */
 /* Hooks                                                               */
@@ -239,59 +140,6 @@ qemuProcessHookLogged(virDomainObj *obj, virHookQemuOp op, virHookSubop subop,
     if (!qemuProcessHook(obj, op, subop, extra, why, &err))
         g_warning(_("qemu '%s' hook failed, ignored: %s"), virHookQemuOpTypeToString(op),
                   err->message);
-}
-
-/* ------------------------------------------------------------------ */
-/* Status files                                                        */
-
-static char *
-qemuProcessStatusPath(qemuDriver *drv, const char *name, const char *suffix)
-{
-    g_autofree char *file = g_strdup_printf("%s%s", name, suffix);
-
-    return g_build_filename(drv->status_dir, file, NULL);
-}
-
-static const virObjStatusClass qemuStatusClass = VIR_DOMAIN_STATUS_CLASS(VIR_XML_ATTRS("monitor"));
-
-static void
-qemuProcessStatusSnapshot(gpointer object, virObjStatus *st)
-{
-    virDomainObj *obj = object;
-    qemuDomainPriv *priv = obj->priv;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
-
-    st->state = obj->state;
-    st->reason = obj->reason;
-    st->pid = priv->pid;
-    st->id = obj->id;
-    st->def_xml = virDomainDefFormat(obj->def, obj->id, 0);
-    virObjStatusSetAttr(st, "monitor", priv->monitor_path);
-}
-
-static void
-qemuProcessSaveStatus(qemuDriver *drv, virDomainObj *obj)
-{
-    qemuDomainPriv *priv = obj->priv;
-    g_autoptr(GError) err = NULL;
-    g_autofree char *path = NULL;
-
-    g_mutex_lock(&obj->lock);
-    path = qemuProcessStatusPath(drv, obj->def->name, ".xml");
-    g_mutex_unlock(&obj->lock);
-    if (!virObjStatusSave(&priv->status, &qemuStatusClass, path, qemuProcessStatusSnapshot, obj,
-                          &err))
-        g_warning(_("cannot save the status of a running domain: %s"), err->message);
-}
-
-static void
-qemuProcessRemoveStatus(qemuDriver *drv, const char *name)
-{
-    g_autofree char *path = qemuProcessStatusPath(drv, name, ".xml");
-    g_autofree char *mon = qemuProcessStatusPath(drv, name, ".monitor");
-
-    g_unlink(path);
-    g_unlink(mon);
 }
 
 /* ------------------------------------------------------------------ */
@@ -343,11 +191,11 @@ qemuProcessReleaseRuntime(qemuDomainPriv *priv)
     }
     priv->pidfd = -1;
     priv->pid = 0;
-    priv->fake_reboot = priv->shutdown_seen = priv->shutdown_guest = FALSE;
-    priv->shutdown_reset = priv->reboot_stop = FALSE;
-    priv->expect_stop = priv->expect_resume = FALSE;
-    priv->watchdog_pause = priv->panicked = FALSE;
-    priv->watchdog_seen = FALSE;
+    priv->reboot = QEMU_REBOOT_NONE;
+    priv->shutdown = (qemuShutdown){FALSE, FALSE, FALSE};
+    priv->expect = QEMU_EXPECT_NONE;
+    priv->watchdog = QEMU_WATCHDOG_NONE;
+    priv->panicked = FALSE;
 }
 
 /* Back to the persistent definition, not running. */
@@ -392,8 +240,8 @@ qemuProcessStopFull(qemuDriver *drv, virDomainObj *obj, const qemuStopReason *wh
            why->detail ? why->detail : "");
 
     qemuProcessHookLogged(obj, VIR_HOOK_QEMU_OP_STOPPED, VIR_HOOK_SUBOP_END, NULL, why);
-    qemuProcessCloseTaps(priv);
-    qemuProcessRemoveStatus(drv, name);
+    qemuDomainCloseTaps(priv);
+    qemuDomainRemoveStatus(drv, name);
     qemuProcessMarkStopped(obj, why);
     qemuProcessHookLogged(obj, VIR_HOOK_QEMU_OP_RELEASE, VIR_HOOK_SUBOP_END, why->reason, why);
     priv->stopping = FALSE;
@@ -411,28 +259,6 @@ qemuProcessStop(qemuDriver *drv, virDomainObj *obj, const qemuStopReason *why)
 /* ------------------------------------------------------------------ */
 /* Events from qemu (main loop) -> tasks (event pool)                  */
 
-struct _qemuMonitorCtx {
-    qemuDriver *drv;
-    virDomainObj *obj;       /* a reference, dropped when the monitor closes */
-    guint gen;
-};
-
-static void
-qemuMonitorCtxFree(qemuMonitorCtx *mc)
-{
-    virDomainDriverObjUnref(&mc->drv->dom, mc->obj);
-    g_free(mc);
-}
-
-static void
-qemuProcessEmitId(qemuDriver *drv, virDomainObj *obj, int event_id, int arg)
-{
-    g_auto(virDomainHandle) h = {0};
-
-    virDomainObjFillHandle(obj, &h);
-    virDriverEmitDomainEventId(drv->dom.table, &h, event_id, arg);
-}
-
 /* qemu's watchdog action names, in libvirt's virDomainEventWatchdogAction order */
 static const char *const qemuWatchdogActions[] = {
     "none", "pause", "reset", "poweroff", "shutdown", "debug", "inject-nmi",
@@ -446,44 +272,52 @@ qemuProcessEmitWatchdog(qemuDriver *drv, virDomainObj *obj, JsonObject *data)
                               : "";
     int code = virEnumFromString(qemuWatchdogActions, G_N_ELEMENTS(qemuWatchdogActions), action);
 
-    qemuProcessEmitId(drv, obj, VIR_DOMAIN_EVENT_ID_WATCHDOG,
+    qemuDomainEmitId(drv, obj, VIR_DOMAIN_EVENT_ID_WATCHDOG,
                       code < 0 ? VIR_DOMAIN_EVENT_WATCHDOG_NONE : code);
 }
 
-/* The vCPUs stopped for a reason of qemu's own (a watchdog 'pause'
- * action...), not because virtd asked or a power-off/panic is handled. */
+/* STOP, on the loop: qemu's answer to virtd's own stop, or the pause of
+ * a power-off or panic being handled, is no news; anything else (a
+ * watchdog 'pause' action...) is a pause, handled by a task. */
 static void
-qemuProcessOnStop(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *priv)
+qemuProcessOnStop(qemuMonitorCtx *mc, qemuDomainPriv *priv)
 {
-    gboolean watchdog = priv->watchdog_pause;
+    gboolean watchdog = priv->watchdog == QEMU_WATCHDOG_PAUSING;
 
-    if (priv->expect_stop) {
-        priv->expect_stop = FALSE;
+    if (priv->expect == QEMU_EXPECT_STOP) {
+        priv->expect = QEMU_EXPECT_NONE;
         return;
     }
-    if (priv->shutdown_seen || priv->panicked || priv->stopping || obj->state != VIR_DOMAIN_RUNNING)
+    if (priv->shutdown.seen || priv->panicked || priv->stopping)
         return;
-    priv->watchdog_pause = FALSE;
-    qemuDomainSetState(obj, VIR_DOMAIN_PAUSED,
-                       watchdog ? VIR_DOMAIN_PAUSED_WATCHDOG : VIR_DOMAIN_PAUSED_UNKNOWN);
-    qemuProcessSaveStatus(drv, obj);
-    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_SUSPENDED,
-                   watchdog ? VIR_DOMAIN_EVENT_SUSPENDED_WATCHDOG
-                            : VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+    if (watchdog)
+        priv->watchdog = QEMU_WATCHDOG_FIRED;
+    qemuProcessEventPush(mc->drv, mc->obj, mc->gen, QEMU_EVENT_STOP, watchdog);
+}
+
+/* RESUME, on the loop: the answer to virtd's own cont is no news. */
+static void
+qemuProcessOnResume(qemuMonitorCtx *mc, qemuDomainPriv *priv)
+{
+    if (priv->expect == QEMU_EXPECT_RESUME) {
+        priv->expect = QEMU_EXPECT_NONE;
+        return;
+    }
+    if (priv->stopping)
+        return;
+    qemuProcessEventPush(mc->drv, mc->obj, mc->gen, QEMU_EVENT_RESUME, FALSE);
 }
 
 static void
-qemuProcessOnResume(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *priv)
+qemuProcessOnShutdownEvent(qemuMonitorCtx *mc, qemuDomainPriv *priv, JsonObject *data)
 {
-    if (priv->expect_resume) {
-        priv->expect_resume = FALSE;
-        return;
-    }
-    if (priv->stopping || obj->state != VIR_DOMAIN_PAUSED)
-        return;
-    qemuDomainSetState(obj, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED);
-    qemuProcessSaveStatus(drv, obj);
-    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
+    priv->shutdown.seen = TRUE;
+    priv->shutdown.guest = data && json_object_has_member(data, "guest") &&
+                           json_object_get_boolean_member(data, "guest");
+    priv->shutdown.reset = data && json_object_has_member(data, "reason") &&
+                           g_strcmp0(json_object_get_string_member(data, "reason"),
+                                     "guest-reset") == 0;
+    qemuProcessEventPush(mc->drv, mc->obj, mc->gen, QEMU_EVENT_SHUTDOWN, FALSE);
 }
 
 static void
@@ -495,29 +329,23 @@ qemuProcessOnEvent(qemuMonitor *mon, const char *name, JsonObject *data, gint64 
 
     g_debug("domain event %s", name);
     if (g_str_equal(name, "SHUTDOWN")) {
-        priv->shutdown_seen = TRUE;
-        priv->shutdown_guest = data && json_object_has_member(data, "guest") &&
-                               json_object_get_boolean_member(data, "guest");
-        priv->shutdown_reset = data && json_object_has_member(data, "reason") &&
-                               g_strcmp0(json_object_get_string_member(data, "reason"),
-                                         "guest-reset") == 0;
-        qemuProcessEventPush(mc->drv, mc->obj, mc->gen, QEMU_EVENT_SHUTDOWN);
+        qemuProcessOnShutdownEvent(mc, priv, data);
     } else if (g_str_equal(name, "GUEST_PANICKED")) {
         priv->panicked = TRUE;
-        qemuProcessEventPush(mc->drv, mc->obj, mc->gen, QEMU_EVENT_PANIC);
+        qemuProcessEventPush(mc->drv, mc->obj, mc->gen, QEMU_EVENT_PANIC, FALSE);
     } else if (g_str_equal(name, "WATCHDOG")) {
-        priv->watchdog_seen = TRUE;
-        priv->watchdog_pause = data && g_strcmp0(json_object_get_string_member_with_default(
-                                                     data, "action", ""),
-                                                 "pause") == 0;
+        gboolean pause = data && g_strcmp0(json_object_get_string_member_with_default(
+                                               data, "action", ""),
+                                           "pause") == 0;
+        priv->watchdog = pause ? QEMU_WATCHDOG_PAUSING : QEMU_WATCHDOG_FIRED;
         qemuProcessEmitWatchdog(mc->drv, mc->obj, data);
     } else if (g_str_equal(name, "STOP")) {
-        qemuProcessOnStop(mc->drv, mc->obj, priv);
+        qemuProcessOnStop(mc, priv);
     } else if (g_str_equal(name, "RESUME")) {
-        qemuProcessOnResume(mc->drv, mc->obj, priv);
+        qemuProcessOnResume(mc, priv);
     } else if (g_str_equal(name, "RESET")) {
         if (ts - priv->last_reset_us > QEMU_RESET_DEBOUNCE_US)
-            qemuProcessEmitId(mc->drv, mc->obj, VIR_DOMAIN_EVENT_ID_REBOOT, 0);
+            qemuDomainEmitId(mc->drv, mc->obj, VIR_DOMAIN_EVENT_ID_REBOOT, 0);
         priv->last_reset_us = ts;
     }
 }
@@ -527,7 +355,7 @@ qemuProcessOnEof(qemuMonitor *mon, gpointer opaque)
 {
     qemuMonitorCtx *mc = opaque;
 
-    qemuProcessEventPush(mc->drv, mc->obj, mc->gen, QEMU_EVENT_EOF);
+    qemuProcessEventPush(mc->drv, mc->obj, mc->gen, QEMU_EVENT_EOF, FALSE);
 }
 
 static const qemuMonitorCallbacks qemuMonitorCbs = {
@@ -542,20 +370,33 @@ qemuProcessOnExit(gint fd, GIOCondition cond, gpointer opaque)
     qemuDomainPriv *priv = mc->obj->priv;
 
     priv->pidfd_watch = 0;
-    qemuProcessEventPush(mc->drv, mc->obj, mc->gen, QEMU_EVENT_EOF);
+    qemuProcessEventPush(mc->drv, mc->obj, mc->gen, QEMU_EVENT_EOF, FALSE);
     return G_SOURCE_REMOVE;
 }
 
+/* Queues an event of the guest: its events are handled in the order they
+ * came, one at a time, by one thread of the pool at a time. */
 static void
-qemuProcessEventPush(qemuDriver *drv, virDomainObj *obj, guint gen, qemuEventKind kind)
+qemuProcessEventPush(qemuDriver *drv, virDomainObj *obj, guint gen, qemuEventKind kind,
+                     gboolean watchdog)
 {
-    qemuEventTask *task = g_new0(qemuEventTask, 1);
+    qemuDomainPriv *priv = obj->priv;
+    qemuEventTask *task;
+    gboolean start;
 
-    task->drv = drv;
-    task->obj = g_atomic_rc_box_acquire(obj);
+    if (g_atomic_int_get(&drv->stopping))
+        return;     /* left to the next virtd, which finds what happened */
+    task = g_new0(qemuEventTask, 1);
     task->gen = gen;
     task->kind = kind;
-    g_thread_pool_push(drv->events, task, NULL);
+    task->watchdog = watchdog;
+    g_mutex_lock(&obj->lock);
+    g_queue_push_tail(&priv->events, task);
+    start = !priv->events_running;
+    priv->events_running = TRUE;
+    g_mutex_unlock(&obj->lock);
+    if (start)
+        g_thread_pool_push(drv->events, g_atomic_rc_box_acquire(obj), NULL);
 }
 
 static gboolean
@@ -587,27 +428,28 @@ qemuProcessHandleShutdown(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *pr
     g_autoptr(GError) err = NULL;
     virDomainLifecycleAction action;
 
-    if (priv->fake_reboot) {
+    if (priv->reboot == QEMU_REBOOT_FAKE) {
         /* Events come before the replies that follow them: by the time
          * these commands return, the STOP of the power-off and the RESUME
          * of our cont have been seen, so only now is the power-off over. */
-        priv->expect_resume = TRUE;
+        priv->expect = QEMU_EXPECT_RESUME;
         if (!qemuMonitorSimpleCommand(priv->mon, "system_reset", &err) ||
             !qemuMonitorSimpleCommand(priv->mon, "cont", &err))
             g_warning(_("reboot of domain '%s' failed: %s"), obj->def->name, err->message);
-        priv->fake_reboot = priv->shutdown_seen = FALSE;
+        priv->reboot = QEMU_REBOOT_NONE;
+        priv->shutdown.seen = FALSE;
         return;
     }
     qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_SHUTDOWN,
-                   priv->shutdown_guest ? VIR_DOMAIN_EVENT_SHUTDOWN_GUEST
+                   priv->shutdown.guest ? VIR_DOMAIN_EVENT_SHUTDOWN_GUEST
                                         : VIR_DOMAIN_EVENT_SHUTDOWN_HOST);
-    if (priv->shutdown_reset || priv->reboot_stop) {
+    if (priv->shutdown.reset || priv->reboot == QEMU_REBOOT_STOP) {
         /* on_reboot=destroy: qemu ran with -no-reboot, or virsh reboot */
         qemuProcessStop(drv, obj, &stopReboot);
         return;
     }
     action = obj->def->on_poweroff;
-    qemuProcessStopThen(drv, obj, priv->shutdown_guest ? &stopGuestShutdown : &stopHostShutdown,
+    qemuProcessStopThen(drv, obj, priv->shutdown.guest ? &stopGuestShutdown : &stopHostShutdown,
                         action);
 }
 
@@ -619,10 +461,36 @@ qemuProcessHandlePanic(qemuDriver *drv, virDomainObj *obj)
     qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_CRASHED, VIR_DOMAIN_EVENT_CRASHED_PANICKED);
     if (action == VIR_DOMAIN_LIFECYCLE_ACTION_PRESERVE) {
         qemuDomainSetState(obj, VIR_DOMAIN_CRASHED, VIR_DOMAIN_CRASHED_PANICKED);
-        qemuProcessSaveStatus(drv, obj);
+        qemuDomainSaveStatus(drv, obj);
         return;
     }
     qemuProcessStopThen(drv, obj, &stopPanicked, action);
+}
+
+/* A pause qemu made by itself: 'paused (watchdog)' or 'paused (unknown)'. */
+static void
+qemuProcessHandleStop(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *priv,
+                      gboolean watchdog)
+{
+    if (priv->shutdown.seen || priv->panicked || obj->state != VIR_DOMAIN_RUNNING)
+        return;
+    qemuDomainSetState(obj, VIR_DOMAIN_PAUSED,
+                       watchdog ? VIR_DOMAIN_PAUSED_WATCHDOG : VIR_DOMAIN_PAUSED_UNKNOWN);
+    qemuDomainSaveStatus(drv, obj);
+    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_SUSPENDED,
+                   watchdog ? VIR_DOMAIN_EVENT_SUSPENDED_WATCHDOG
+                            : VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+}
+
+/* The vCPUs run again, and not through virtd (a QMP client's cont...). */
+static void
+qemuProcessHandleResume(qemuDriver *drv, virDomainObj *obj)
+{
+    if (obj->state != VIR_DOMAIN_PAUSED)
+        return;
+    qemuDomainSetState(obj, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED);
+    qemuDomainSaveStatus(drv, obj);
+    qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
 }
 
 static void
@@ -630,42 +498,66 @@ qemuProcessHandleEof(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *priv)
 {
     const qemuStopReason *why = &stopSignal;
 
-    if (priv->shutdown_seen)
-        why = priv->shutdown_guest ? &stopGuestShutdown : &stopHostShutdown;
-    else if (priv->watchdog_seen)
+    if (priv->shutdown.seen)
+        why = priv->shutdown.guest ? &stopGuestShutdown : &stopHostShutdown;
+    else if (priv->watchdog != QEMU_WATCHDOG_NONE)
         why = &stopWatchdog;
     qemuProcessStop(drv, obj, why);
 }
 
 static void
-qemuProcessEventRun(gpointer data, gpointer user_data)
+qemuProcessEventRun(qemuDriver *drv, virDomainObj *obj, const qemuEventTask *task)
 {
-    qemuEventTask *task = data;
-    virDomainObj *obj = task->obj;
-    qemuDomainPriv *priv = qemuDomainGetPriv(obj);
+    qemuDomainPriv *priv = obj->priv;
 
     /* waits out an operation in progress (its hooks included): the event
      * is handled after it, or ignored if that operation stopped the guest.
      * Once virtd is stopping it is left to the next virtd, which finds
      * what happened when it reconnects. */
     virObjJobBegin(&obj->job, NULL, "qemu event", VIR_OBJ_JOB_WAIT_FOREVER, NULL);
-    if (priv->gen == task->gen && obj->id != -1 && !g_atomic_int_get(&task->drv->stopping)) {
+    if (priv->gen == task->gen && obj->id != -1 && !g_atomic_int_get(&drv->stopping)) {
         switch (task->kind) {
         case QEMU_EVENT_SHUTDOWN:
-            qemuProcessHandleShutdown(task->drv, obj, priv);
+            qemuProcessHandleShutdown(drv, obj, priv);
             break;
         case QEMU_EVENT_PANIC:
-            qemuProcessHandlePanic(task->drv, obj);
+            qemuProcessHandlePanic(drv, obj);
+            break;
+        case QEMU_EVENT_STOP:
+            qemuProcessHandleStop(drv, obj, priv, task->watchdog);
+            break;
+        case QEMU_EVENT_RESUME:
+            qemuProcessHandleResume(drv, obj);
             break;
         case QEMU_EVENT_EOF:
-        case QEMU_EVENT_LAST:
-            qemuProcessHandleEof(task->drv, obj, priv);
+            qemuProcessHandleEof(drv, obj, priv);
             break;
         }
     }
     virObjJobEnd(&obj->job);
-    virDomainDriverObjUnref(&task->drv->dom, obj);
-    g_free(task);
+}
+
+/* A thread of the event pool: the guest's queued events, in order. */
+static void
+qemuProcessEventRunQueue(gpointer data, gpointer user_data)
+{
+    virDomainObj *obj = data;
+    qemuDriver *drv = user_data;
+    qemuDomainPriv *priv = obj->priv;
+    qemuEventTask *task;
+
+    for (;;) {
+        g_mutex_lock(&obj->lock);
+        task = g_queue_pop_head(&priv->events);
+        if (!task)
+            priv->events_running = FALSE;
+        g_mutex_unlock(&obj->lock);
+        if (!task)
+            break;
+        qemuProcessEventRun(drv, obj, task);
+        g_free(task);
+    }
+    virDomainDriverObjUnref(&drv->dom, obj);
 }
 
 /* Connects QMP and watches the process, for a start or a reconnect. */
@@ -819,13 +711,13 @@ qemuProcessLaunch(qemuDriver *drv, virDomainObj *obj, GError **error)
 
     if (!qemuProcessSpawn(drv, obj, error))
         return FALSE;
-    qemuProcessSaveStatus(drv, obj);
-    priv->expect_resume = TRUE;
+    qemuDomainSaveStatus(drv, obj);
+    priv->expect = QEMU_EXPECT_RESUME;
     if (!qemuProcessAttach(drv, obj, QEMU_MONITOR_OPEN_MS, error) ||
         !qemuMonitorSimpleCommand(priv->mon, "cont", error))
         return FALSE;
     qemuDomainSetState(obj, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
-    qemuProcessSaveStatus(drv, obj);
+    qemuDomainSaveStatus(drv, obj);
     return TRUE;
 }
 
@@ -851,12 +743,12 @@ qemuProcessStart(qemuDriver *drv, virDomainObj *obj, GError **error)
     name = g_strdup(obj->def->name);
     priv->gen++;
     g_free(priv->monitor_path);
-    priv->monitor_path = qemuProcessStatusPath(drv, name, ".monitor");
+    priv->monitor_path = qemuDomainStatusPath(drv, name, ".monitor");
     qemuProcessPrepareDef(drv, obj, g_atomic_int_add(&drv->next_id, 1));
 
     /* From here a status file exists, so a virtd killed in the middle of
      * the start finds the guest at its next start and cleans up. */
-    qemuProcessSaveStatus(drv, obj);
+    qemuDomainSaveStatus(drv, obj);
     if (!qemuProcessHook(obj, VIR_HOOK_QEMU_OP_PREPARE, VIR_HOOK_SUBOP_BEGIN, NULL, NULL,
                          error) ||
         !qemuProcessCreateTaps(obj, priv, error) ||
@@ -924,7 +816,7 @@ qemuProcessPowerdown(qemuDriver *drv, virDomainObj *obj, GError **error)
         virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("domain is not running"));
         return FALSE;
     }
-    priv->fake_reboot = priv->reboot_stop = FALSE;
+    priv->reboot = QEMU_REBOOT_NONE;
     return qemuMonitorSimpleCommand(priv->mon, "system_powerdown", error);
 }
 
@@ -940,10 +832,9 @@ qemuProcessReboot(qemuDriver *drv, virDomainObj *obj, GError **error)
     if (!qemuProcessCheckRunning(obj, error))
         return FALSE;
     stop = obj->def->on_reboot == VIR_DOMAIN_LIFECYCLE_ACTION_DESTROY;
-    priv->fake_reboot = !stop;
-    priv->reboot_stop = stop;
+    priv->reboot = stop ? QEMU_REBOOT_STOP : QEMU_REBOOT_FAKE;
     if (!qemuMonitorSimpleCommand(priv->mon, "system_powerdown", error)) {
-        priv->fake_reboot = priv->reboot_stop = FALSE;
+        priv->reboot = QEMU_REBOOT_NONE;
         return FALSE;
     }
     return TRUE;
@@ -967,13 +858,13 @@ qemuProcessSuspend(qemuDriver *drv, virDomainObj *obj, GError **error)
         return FALSE;
     if (obj->state == VIR_DOMAIN_PAUSED)
         return TRUE;    /* as libvirt: nothing to do, no event */
-    priv->expect_stop = TRUE;
+    priv->expect = QEMU_EXPECT_STOP;
     if (!qemuMonitorSimpleCommand(priv->mon, "stop", error)) {
-        priv->expect_stop = FALSE;
+        priv->expect = QEMU_EXPECT_NONE;
         return FALSE;
     }
     qemuDomainSetState(obj, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER);
-    qemuProcessSaveStatus(drv, obj);
+    qemuDomainSaveStatus(drv, obj);
     qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
     return TRUE;
 }
@@ -989,13 +880,13 @@ qemuProcessResume(qemuDriver *drv, virDomainObj *obj, GError **error)
         virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("domain is already running"));
         return FALSE;
     }
-    priv->expect_resume = TRUE;
+    priv->expect = QEMU_EXPECT_RESUME;
     if (!qemuMonitorSimpleCommand(priv->mon, "cont", error)) {
-        priv->expect_resume = FALSE;
+        priv->expect = QEMU_EXPECT_NONE;
         return FALSE;
     }
     qemuDomainSetState(obj, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED);
-    qemuProcessSaveStatus(drv, obj);
+    qemuDomainSaveStatus(drv, obj);
     qemuDomainEmit(drv, obj, VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
     return TRUE;
 }
@@ -1073,7 +964,7 @@ qemuProcessResync(qemuDriver *drv, virDomainObj *obj, qemuDomainPriv *priv)
     const char *status = o ? json_object_get_string_member_with_default(o, "status", "") : "";
 
     if (g_str_equal(status, "shutdown")) {
-        priv->shutdown_seen = priv->shutdown_guest = TRUE;
+        priv->shutdown.seen = priv->shutdown.guest = TRUE;
         qemuProcessHandleShutdown(drv, obj, priv);
         return TRUE;
     }
@@ -1098,7 +989,7 @@ qemuProcessReconnectFind(gpointer driver, virObjStatus *st)
 {
     qemuDriver *drv = driver;
     const virDomainDef *def = st->def;
-    virDomainObj *obj = virObjectTableFindByUUID(drv->dom.doms, def->uuid);
+    virDomainObj *obj = virObjectTableFindByUUID(drv->dom.list.objs, def->uuid);
     g_autoptr(GError) err = NULL;
 
     if (obj)
@@ -1238,7 +1129,7 @@ qemuProcessInit(qemuDriver *drv, const virtdConfig *cfg, GError **error)
     drv->job_wait = cfg->qemu_job_wait;
     virObjReconnectInit(&drv->reconnect, &qemuReconnectOps, drv, cfg->reconnect_failure);
     drv->next_id = 1;
-    drv->events = g_thread_pool_new(qemuProcessEventRun, NULL, QEMU_EVENT_THREADS, FALSE,
+    drv->events = g_thread_pool_new(qemuProcessEventRunQueue, drv, QEMU_EVENT_THREADS, FALSE,
                                     NULL);
     if (!virFileMakeDir(drv->status_dir, 0700, &err)) {
         virErrorSet(error, VIR_ERR_OPERATION_FAILED, "%s", err->message);
@@ -1262,8 +1153,8 @@ qemuProcessShutdown(qemuDriver *drv)
         g_thread_pool_free(drv->events, FALSE, TRUE);
     drv->events = NULL;
 
-    if (drv->dom.doms) {
-        objs = virObjectTableList(drv->dom.doms);
+    if (drv->dom.list.objs) {
+        objs = virObjectTableList(drv->dom.list.objs);
         for (guint i = 0; i < objs->len; i++) {
             virDomainObj *obj = g_ptr_array_index(objs, i);
             if (obj->priv)

@@ -2,27 +2,16 @@
  * qemu_process.h: starting, stopping and reconnecting to qemu processes
  *
  * The only qemu file that runs hooks.  Every function here that changes a
- * domain's state runs with the domain's job held (virDomainObjBeginJob)
- * and never with its lock held across a hook, a wait or I/O.
+ * domain's state runs with the domain's job held (virObjJobBegin), on an
+ * RPC worker or an event task, never on the main loop and never with the
+ * domain's lock held across a hook, a wait or I/O.  The main loop only
+ * records what qemu reports (QMP events, the process's exit) and queues
+ * it for the guest's event task; docs/internals/qemu-lifecycle.rst is the
+ * state machine.
  */
 #pragma once
 
-#include "qemu_monitor.h"
-#include "virdomaindriver.h"
-#include "virobjreconnect.h"
-#include "virtd_conf.h"
-
-typedef struct {
-    virDomainDriverState dom;
-    char *status_dir;       /* <run_dir>/qemu: status files, monitor sockets */
-    char *log_dir;          /* <state_dir>/qemu/log: one log per guest */
-    char *emulator;         /* when a definition has no <emulator> */
-    guint job_wait;         /* seconds a client's call waits for the guest's job */
-    gint next_id;
-    GThreadPool *events;    /* work caused by qemu events (guest power-off...) */
-    virObjReconnect reconnect; /* guests claimed at start-up, not yet reconnected */
-    gint stopping;          /* atomic: virtd is stopping, events are left alone */
-} qemuDriver;
+#include "qemu_domain.h"
 
 gboolean qemuProcessInit(qemuDriver *drv, const virtdConfig *cfg, GError **error);
 void qemuProcessReconnectClaimAll(qemuDriver *drv);
