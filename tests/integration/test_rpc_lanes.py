@@ -12,20 +12,21 @@ import threading
 from conftest import WAIT_TIMEOUT
 from qemuutil import (BOOT_TIMEOUT, Guest, guest_files_fixture,  # noqa: F401
                       kill_factory_guests_fixture, requires_qemu)
-from rpcutil import (ERROR, KEEPALIVE_PING, KEEPALIVE_PROG, MESSAGE, PROC_CONNECT_OPEN,
-                     PROC_DOMAIN_LOOKUP_BY_NAME, REPLY, RawClient, frame, wait_for,
-                     xdr_opt_string, xdr_string, xdr_uint)
+from rpcutil import (ERROR, KEEPALIVE_PING, KEEPALIVE_PONG, KEEPALIVE_PROG, MESSAGE,
+                     PROC_CONNECT_OPEN, PROC_DOMAIN_LOOKUP_BY_NAME, REPLY, RawClient, frame,
+                     wait_for, xdr_opt_string, xdr_string, xdr_uint)
 from virshutil import kv_lines
 
 pytestmark = requires_qemu
 
 PROC_DOMAIN_CREATE = 9
-KEEPALIVE_PONG = 2
 VIR_ERR_OPERATION_INVALID = 55
 VIR_FROM_QEMU = 10
 
-# REMOTE_WORKERS in src/rpc/remote_dispatch.c: this many waiting calls,
-# plus the 'virsh start' holding the job, fill the ordinary pool.
+# REMOTE_WORKERS in src/rpc/remote_dispatch.c.  With the 'virsh start'
+# that holds the job, this many waiting calls leave no ordinary worker
+# free: without a lane of their own, the hook's calls would queue behind
+# them until they time out after job_wait.
 WAITERS = 20
 JOB_WAIT = 60
 # what "at once" means on a loaded 2-core machine; far below JOB_WAIT,
