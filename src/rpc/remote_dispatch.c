@@ -11,9 +11,16 @@
 #include "remote_handlers.h"
 #include "virerror.h"
 
-/* Workers running calls.  Hooks run on them and may call back into virtd
- * (virsh from a hook), so there are enough to leave room for that. */
+/* Workers of the ordinary lane: the calls marked REMOTE_PROC_MUTATING.
+ * Hooks run on them and may call back into virtd (virsh from a hook), and
+ * a call waiting for an object's job holds its worker up to [qemu]
+ * job_wait, so there are enough to leave room for that. */
 #define REMOTE_WORKERS 20
+/* Workers of the priority lane: every other call.  Those never take a job
+ * and never wait for one, so a few workers serve them all, and they never
+ * queue behind calls that wait: a hook's own 'virsh dominfo' is answered
+ * however many clients wait for the job that runs the hook. */
+#define REMOTE_PRIO_WORKERS 5
 
 #define C REMOTE_CLASS_CONNECT
 #define D REMOTE_CLASS_DOMAIN
@@ -363,6 +370,15 @@ remoteDispatchRun(virNetServerClient *client, gpointer data)
     virNetServerClientSend(client, frame);
 }
 
+/* Only state-changing calls take an object's job, and so may wait. */
+static virNetServerLane
+remoteProcedureLane(const remoteProcedureInfo *proc)
+{
+    if (proc->flags & REMOTE_PROC_MUTATING)
+        return VIR_NET_SERVER_LANE_NORMAL;
+    return VIR_NET_SERVER_LANE_PRIO;
+}
+
 /* Loop thread: every CALL of the REMOTE program. */
 static void
 remoteDispatch(virNetServerClient *client, virNetMessage *msg, gpointer opaque)
@@ -389,7 +405,8 @@ remoteDispatch(virNetServerClient *client, virNetMessage *msg, gpointer opaque)
         remoteJobFree(job);
         return;
     }
-    virNetServerClientSubmit(client, remoteDispatchRun, job, remoteJobFree);
+    virNetServerClientSubmit(client, remoteProcedureLane(proc), remoteDispatchRun, job,
+                             remoteJobFree);
 }
 
 /* ---- connections and the server ---------------------------------------- */
@@ -447,7 +464,8 @@ remoteServerStart(const char *run_dir, GError **error)
     g_autoptr(virNetServer) srv = NULL;
 
     remoteEventsInit();
-    if (!(srv = virNetServerNew(&remoteProgram, NULL, REMOTE_WORKERS, error)) ||
+    if (!(srv =
+              virNetServerNew(&remoteProgram, NULL, REMOTE_WORKERS, REMOTE_PRIO_WORKERS, error)) ||
         !virNetServerAddUnixSocket(srv, rw, 0600, FALSE, error) ||
         !virNetServerAddUnixSocket(srv, ro, 0666, TRUE, error))
         return NULL;

@@ -7,6 +7,11 @@
  * arguments are decoded on the main loop; the call then runs on a worker:
  * connection-open and read-only checks, the handler (which calls the
  * driver), the reply.  Exactly one reply goes out per call.
+ *
+ * Calls marked REMOTE_PROC_MUTATING run in the server's ordinary lane,
+ * where they may wait for an object's job; all others never take a job
+ * and run in the priority lane (see virnetserver.h), so that waiting
+ * state changes can never starve them.
  */
 #pragma once
 
@@ -32,7 +37,8 @@ typedef enum {
 } remoteProcClass;
 
 typedef enum {
-    REMOTE_PROC_MUTATING = 1 << 0,    /* refused on read-only connections */
+    REMOTE_PROC_MUTATING = 1 << 0,    /* refused on read-only connections; may take a job,
+                                         so runs in the ordinary lane */
     REMOTE_PROC_BEFORE_OPEN = 1 << 1, /* allowed before CONNECT_OPEN */
 } remoteProcFlags;
 

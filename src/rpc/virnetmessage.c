@@ -182,7 +182,9 @@ virNetMessageCutText(const char *text)
 
     if (strlen(text) <= VIR_NET_ERROR_MESSAGE_MAX)
         return g_strdup(text);
-    end = g_utf8_find_prev_char(text, text + VIR_NET_ERROR_MESSAGE_MAX);
+    /* the start of the character holding byte MAX: the text is longer,
+     * so MAX + 1 is within it */
+    end = g_utf8_find_prev_char(text, text + VIR_NET_ERROR_MESSAGE_MAX + 1);
     return g_strndup(text, end ? end - text : 0);
 }
 

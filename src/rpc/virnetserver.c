@@ -48,8 +48,9 @@ struct _virNetServer {
     gpointer opaque;
     GPtrArray *listeners; /* loop */
     GHashTable *clients;  /* loop: client -> itself, holds a ref */
-    GThreadPool *pool;
-    guint jobs;                        /* loop: queued or running jobs */
+    /* one per lane, set at creation */
+    GThreadPool *pools[VIR_NET_SERVER_LANE_LAST];
+    guint jobs;                        /* loop: queued or running jobs, all lanes */
     unsigned long long next_client_id; /* loop */
     gboolean stopping;                 /* loop */
 };
@@ -69,7 +70,7 @@ struct _virNetServerClient {
     /* loop */
     guint rx_watch;
     guint tx_watch;
-    guint inflight;
+    guint inflight; /* calls queued or running, all lanes */
     guint8 rx_word[VIR_NET_MESSAGE_LEN_MAX];
     guint8 *rx_buf; /* NULL while reading the length word */
     gsize rx_len;
@@ -345,16 +346,19 @@ virNetServerJobRun(gpointer data, gpointer user_data)
 
 /**
  * virNetServerClientSubmit:
+ * @lane: VIR_NET_SERVER_LANE_PRIO only for a @func that never waits
  * @data: (transfer full): freed with @data_free after @func ran (or was skipped)
  *
- * Loop thread: runs @func(@client, @data) on a worker.
+ * Loop thread: runs @func(@client, @data) on a worker of @lane.
  */
 void
-virNetServerClientSubmit(virNetServerClient *client, virNetServerJobFunc func, gpointer data,
-                         GDestroyNotify data_free)
+virNetServerClientSubmit(virNetServerClient *client, virNetServerLane lane,
+                         virNetServerJobFunc func, gpointer data, GDestroyNotify data_free)
 {
-    virNetServerJob *job = g_new0(virNetServerJob, 1);
+    virNetServerJob *job;
 
+    g_return_if_fail(lane < VIR_NET_SERVER_LANE_LAST);
+    job = g_new0(virNetServerJob, 1);
     job->client = virNetServerClientRef(client);
     job->func = func;
     job->data = data;
@@ -362,7 +366,7 @@ virNetServerClientSubmit(virNetServerClient *client, virNetServerJobFunc func, g
     client->inflight++;
     client->srv->jobs++;
     virNetServerClientUpdateRx(client);
-    g_thread_pool_push(client->srv->pool, job, NULL);
+    g_thread_pool_push(client->srv->pools[lane], job, NULL);
 }
 
 /* ---- input ------------------------------------------------------------- */
@@ -798,22 +802,34 @@ virNetServerAddUnixSocket(virNetServer *srv, const char *path, int mode, gboolea
 /**
  * virNetServerNew:
  * @prog: the program served (copied)
- * @max_workers: size of the worker pool
+ * @workers: size of the ordinary lane's pool
+ * @prio_workers: size of the priority lane's pool
  *
  * Returns: (transfer full): a server without sockets yet.
  */
 virNetServer *
-virNetServerNew(const virNetServerProgram *prog, gpointer opaque, guint max_workers, GError **error)
+virNetServerNew(const virNetServerProgram *prog, gpointer opaque, guint workers, guint prio_workers,
+                GError **error)
 {
-    g_autoptr(virNetServer) srv = g_new0(virNetServer, 1);
+    g_autoptr(virNetServer) srv = NULL;
+    const guint sizes[VIR_NET_SERVER_LANE_LAST] = {
+        [VIR_NET_SERVER_LANE_NORMAL] = workers,
+        [VIR_NET_SERVER_LANE_PRIO] = prio_workers,
+    };
 
+    g_return_val_if_fail(workers > 0 && prio_workers > 0, NULL);
+    srv = g_new0(virNetServer, 1);
     srv->prog = *prog;
     srv->opaque = opaque;
     srv->listeners = g_ptr_array_new_with_free_func((GDestroyNotify)virNetServerListenerFree);
     srv->clients = g_hash_table_new_full(NULL, NULL, (GDestroyNotify)virNetServerClientUnref, NULL);
-    srv->pool = g_thread_pool_new(virNetServerJobRun, srv, max_workers, FALSE, error);
-    if (!srv->pool)
-        return NULL;
+    /* Each lane has its own limit: a full ordinary lane cannot delay the
+     * priority lane (shared pools only share idle threads). */
+    for (guint lane = 0; lane < VIR_NET_SERVER_LANE_LAST; lane++) {
+        srv->pools[lane] = g_thread_pool_new(virNetServerJobRun, srv, sizes[lane], FALSE, error);
+        if (!srv->pools[lane])
+            return NULL;
+    }
     return g_steal_pointer(&srv);
 }
 
@@ -851,8 +867,10 @@ virNetServerFree(virNetServer *srv)
     if (!srv)
         return;
     virNetServerStop(srv);
-    if (srv->pool)
-        g_thread_pool_free(srv->pool, FALSE, TRUE);
+    for (guint lane = 0; lane < VIR_NET_SERVER_LANE_LAST; lane++) {
+        if (srv->pools[lane])
+            g_thread_pool_free(srv->pools[lane], FALSE, TRUE);
+    }
     g_hash_table_unref(srv->clients);
     g_ptr_array_unref(srv->listeners);
     g_free(srv);

@@ -8,8 +8,18 @@
  *    PINGs are answered there, so a busy worker pool never gets a client
  *    dropped;
  *  - CALLs of the served program go to the program's dispatch callback on
- *    the loop, which answers at once or hands the call to the worker pool
- *    with virNetServerClientSubmit();
+ *    the loop, which answers at once or hands the call to a worker with
+ *    virNetServerClientSubmit(), in one of two lanes, each a pool of its
+ *    own: the ordinary lane, whose calls may wait (for an object's job, up
+ *    to minutes), and the priority lane, a few workers for calls that
+ *    never wait, which therefore always get a worker soon however many
+ *    ordinary calls wait (a hook's own read-only call must answer while
+ *    other clients wait for the job that runs the hook);
+ *  - calls of one client may run at the same time, on workers of either
+ *    lane, and their replies go out in the order the calls finish:
+ *    clients match replies to calls by serial.  At most
+ *    VIR_NET_SERVER_MAX_CLIENT_REQUESTS calls of a client (both lanes
+ *    together) are queued or running; reading from it pauses beyond that;
  *  - any thread may queue a frame with virNetServerClientSend(): frames
  *    are queued whole under the client's lock (a leaf lock) and written by
  *    the loop from an idle or POLLOUT callback, never inside Send itself,
@@ -48,8 +58,14 @@ typedef struct {
 
 typedef void (*virNetServerJobFunc)(virNetServerClient *client, gpointer data);
 
-virNetServer *virNetServerNew(const virNetServerProgram *prog, gpointer opaque, guint max_workers,
-                              GError **error);
+typedef enum {
+    VIR_NET_SERVER_LANE_NORMAL, /* calls that may wait */
+    VIR_NET_SERVER_LANE_PRIO,   /* calls that never wait: they must not queue behind waiters */
+    VIR_NET_SERVER_LANE_LAST,
+} virNetServerLane;
+
+virNetServer *virNetServerNew(const virNetServerProgram *prog, gpointer opaque, guint workers,
+                              guint prio_workers, GError **error);
 gboolean virNetServerAddUnixSocket(virNetServer *srv, const char *path, int mode, gboolean readonly,
                                    GError **error);
 void virNetServerStop(virNetServer *srv);
@@ -70,5 +86,5 @@ gboolean virNetServerClientIsClosed(virNetServerClient *client);
 void virNetServerClientSend(virNetServerClient *client, GBytes *frame);
 void virNetServerClientSendError(virNetServerClient *client, const virNetMessageHeader *call,
                                  int code, int domain, const char *message);
-void virNetServerClientSubmit(virNetServerClient *client, virNetServerJobFunc func, gpointer data,
-                              GDestroyNotify data_free);
+void virNetServerClientSubmit(virNetServerClient *client, virNetServerLane lane,
+                              virNetServerJobFunc func, gpointer data, GDestroyNotify data_free);

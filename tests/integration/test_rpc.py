@@ -6,10 +6,7 @@ exact bytes and for broken input.  See reference/remote-protocol.md.
 
 Tests that need a hypervisor driver (anything after CONNECT_OPEN) skip
 while virtd registers none; tests that need definitions skip while
-'define' answers VIR_ERR_NO_SUPPORT.  With VIRTD_RPC_TEST_DRIVER=1 they
-run against build/src/rpc/virtd-rpctest, virtd with an in-memory test
-driver (ninja -C <build> src/rpc/virtd-rpctest), to exercise the RPC
-layer before the real drivers land.
+'define' answers VIR_ERR_NO_SUPPORT.
 """
 
 import os
@@ -72,20 +69,6 @@ NET_XML = """<network>
   <ip address='192.168.{n}.1' netmask='255.255.255.0'/>
 </network>
 """
-
-
-@pytest.fixture(scope="module")
-def virtd_binary(build_dir):
-    """The real daemon, or virtd-rpctest with VIRTD_RPC_TEST_DRIVER=1."""
-    if os.environ.get("VIRTD_RPC_TEST_DRIVER") == "1":
-        path = build_dir / "src" / "rpc" / "virtd-rpctest"
-        hint = f"ninja -C {build_dir} src/rpc/virtd-rpctest"
-    else:
-        path = build_dir / "src" / "virtd"
-        hint = f"ninja -C {build_dir}"
-    if not (path.is_file() and os.access(path, os.X_OK)):
-        pytest.fail(f"{path} not found: build it first ({hint})", pytrace=False)
-    return path
 
 
 @pytest.fixture(scope="module")
