@@ -88,7 +88,7 @@ virConfigDirSetAutostart(const virConfigDir *cd, const char *name, gboolean on, 
     if (virConfigDirIsAutostart(cd, name))
         return TRUE;
     if (!virFileMakeDir(cd->autostart_dir, 0755, &err)) {
-        virErrorSet(error, VIR_ERR_OPERATION_FAILED, "%s", err->message);
+        virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_OPERATION_FAILED);
         return FALSE;
     }
     g_unlink(link);

@@ -212,7 +212,7 @@ virObjStatusLoad(virObjStatus *st, const char *path, GError **error)
     g_autoptr(GError) err = NULL;
 
     if (!g_file_get_contents(path, &text, NULL, &err)) {
-        virErrorSet(error, VIR_ERR_OPERATION_FAILED, "%s", err->message);
+        virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_OPERATION_FAILED);
         return FALSE;
     }
     return virObjStatusParse(st, text, path, error);

@@ -34,6 +34,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "virerror.h"
+
 /* qemu's own replies are a few KiB; query-qmp-schema is ~200 KiB */
 #define QEMU_MONITOR_MAX_LINE   (16 * 1024 * 1024)
 #define QEMU_MONITOR_READ_CHUNK 65536
@@ -620,7 +622,8 @@ qemuMonitorWaitReadable(qemuMonitor *mon, gint64 deadline, guint timeout_ms, GEr
         g_set_error(error, QEMU_MONITOR_ERROR, QEMU_MONITOR_ERROR_CONNECT,
                     _("no answer within %u ms"), timeout_ms);
     else
-        g_set_error(error, QEMU_MONITOR_ERROR, QEMU_MONITOR_ERROR_CONNECT, "%s", err->message);
+        virErrorRetag(error, g_steal_pointer(&err), QEMU_MONITOR_ERROR,
+                      QEMU_MONITOR_ERROR_CONNECT);
     return FALSE;
 }
 
@@ -643,7 +646,8 @@ qemuMonitorReadSync(qemuMonitor *mon, gint64 deadline, guint timeout_ms, GError 
             return NULL;
         }
         if (rc < 0) {
-            g_set_error(error, QEMU_MONITOR_ERROR, QEMU_MONITOR_ERROR_CONNECT, "%s", err->message);
+            virErrorRetag(error, g_steal_pointer(&err), QEMU_MONITOR_ERROR,
+                      QEMU_MONITOR_ERROR_CONNECT);
             return NULL;
         }
         if (rc == 0)

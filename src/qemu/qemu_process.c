@@ -124,7 +124,7 @@ qemuProcessHook(virDomainObj *obj, virHookQemuOp op, virHookSubop subop, const c
     ctx.opaque = &obj->job;
     if (!virHookCall(VIR_HOOK_DRIVER_QEMU, name, op, subop, extra, &ctx, xml, NULL, &err)) {
         /* clients see libvirt's code for it, with the script's message */
-        virErrorSet(error, VIR_ERR_HOOK_SCRIPT_FAILED, "%s", err->message);
+        virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_HOOK_SCRIPT_FAILED);
         return FALSE;
     }
     return TRUE;
@@ -629,7 +629,7 @@ qemuProcessCreateTap(virDomainNetDef *net, int *fd, GError **error)
     *fd = virNetDevTapCreate(net->ifname ? net->ifname : "vnet%d", &ifname, &err);
     if (*fd < 0 || !virNetDevSetMAC(ifname, mac, &err) ||
         !virNetDevBridgeAddPort(net->source, ifname, &err) || !virNetDevSetUp(ifname, &err)) {
-        virErrorSet(error, VIR_ERR_OPERATION_FAILED, "%s", err->message);
+        virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_OPERATION_FAILED);
         return FALSE;
     }
     g_free(net->ifname);
@@ -1132,7 +1132,7 @@ qemuProcessInit(qemuDriver *drv, const virtdConfig *cfg, GError **error)
     drv->events = g_thread_pool_new(qemuProcessEventRunQueue, drv, QEMU_EVENT_THREADS, FALSE,
                                     NULL);
     if (!virFileMakeDir(drv->status_dir, 0700, &err)) {
-        virErrorSet(error, VIR_ERR_OPERATION_FAILED, "%s", err->message);
+        virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_OPERATION_FAILED);
         return FALSE;
     }
     return TRUE;

@@ -28,6 +28,26 @@ virErrorSet(GError **error, virErrorNumber code, const char *fmt, ...)
 }
 
 /**
+ * virErrorRetag:
+ * @err: (transfer full): a lower layer's error
+ * @domain: the domain the caller reports in
+ * @code: the code for @err when it is not already of @domain
+ *
+ * Passes on @err into @error: unchanged when it is already an error of
+ * @domain (its code is kept), else as a @domain error with @code and the
+ * same message.  The one place where errors cross a layer.
+ */
+void
+virErrorRetag(GError **error, GError *err, GQuark domain, int code)
+{
+    if (err->domain != domain) {
+        err->domain = domain;
+        err->code = code;
+    }
+    g_propagate_error(error, err);
+}
+
+/**
  * virErrorCode:
  *
  * Returns: the libvirt error number to report for @err: its code when it is

@@ -50,5 +50,10 @@ typedef enum {
 } virErrorDomain;
 
 void virErrorSet(GError **error, virErrorNumber code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+void virErrorRetag(GError **error, GError *err, GQuark domain, int code);
 int virErrorCode(const GError *err);
+
+/* Passes on @err (transfer full) as a VIR_ERROR: its own code if it is
+ * one, else @code, with its message. */
+#define virErrorPropagate(error, err, code) virErrorRetag((error), (err), VIR_ERROR, (code))
 char *virErrorClientMessage(int code, const char *message);
