@@ -15,6 +15,8 @@
 #include <json-glib/json-glib.h>
 #include <signal.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -92,6 +94,7 @@ typedef struct {
     gboolean off_thread; /* a callback ran off the loop thread */
     gboolean in_slow;    /* the callback of a SLOW event started */
     gboolean slow_done;  /* ... and returned */
+    guint round_trips;   /* testLoopRoundTrip() idles run on the loop */
 
     virCommand *qemu;
     pid_t pid;
@@ -265,6 +268,40 @@ testEventList(testFixture *fx)
         g_string_append_printf(s, "%s%s", i ? " " : "", (char *)g_ptr_array_index(fx->events, i));
     g_mutex_unlock(&fx->lock);
     return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+static gboolean
+testMarkDone(gpointer opaque)
+{
+    testFixture *fx = opaque;
+
+    g_mutex_lock(&fx->lock);
+    fx->round_trips++;
+    g_cond_broadcast(&fx->cond);
+    g_mutex_unlock(&fx->lock);
+    return G_SOURCE_REMOVE;
+}
+
+/* Returns once the monitor's loop has run two more iterations: whatever it
+ * was dispatching (data already read, a ready socket) has been handled.  The
+ * barrier before asserting that a callback did NOT come. */
+static void
+testLoopRoundTrip(testFixture *fx)
+{
+    gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000;
+
+    for (int i = 0; i < 2; i++) {
+        guint want;
+
+        g_mutex_lock(&fx->lock);
+        want = fx->round_trips + 1;
+        g_mutex_unlock(&fx->lock);
+        g_main_context_invoke(fx->ctx, testMarkDone, fx);
+        g_mutex_lock(&fx->lock);
+        while (fx->round_trips < want)
+            g_assert_true(g_cond_wait_until(&fx->cond, &fx->lock, deadline));
+        g_mutex_unlock(&fx->lock);
+    }
 }
 
 /* vircommand tracks children by pidfd; valgrind 3.19 does not know the
@@ -520,9 +557,10 @@ test_qemu_quit(testFixture *fx, gconstpointer unused)
     eof_at = testWaitFor(fx, EOF_MARK, 0, WAIT_MS);
     g_assert_cmpint(eof_at, >, shutdown_at);
 
+    /* at once, not after CMD_TIMEOUT_MS */
     start = g_get_monotonic_time();
     testAssertFails(mon, "query-status", NULL, QEMU_MONITOR_ERROR_CLOSED, NULL);
-    g_assert_cmpint(g_get_monotonic_time() - start, <, 100 * 1000);
+    g_assert_cmpint(g_get_monotonic_time() - start, <, 5 * G_USEC_PER_SEC);
     g_assert_false(qemuMonitorSimpleCommand(mon, "cont", &err));
     g_assert_error(err, QEMU_MONITOR_ERROR, QEMU_MONITOR_ERROR_CLOSED);
 
@@ -533,12 +571,13 @@ test_qemu_quit(testFixture *fx, gconstpointer unused)
     testTrackPid(fx->pid, 0);
     g_clear_pointer(&fx->qemu, virCommandFree);
 
-    g_usleep(100 * 1000);
+    /* no callback runs or starts once qemuMonitorClose() returned: what was
+     * recorded by then is all there ever is */
+    qemuMonitorClose(mon);
     list = testEventList(fx);
     g_assert_cmpstr(list, ==, "SHUTDOWN " EOF_MARK);
     g_assert_cmpuint(testEofs(fx), ==, 1);
     g_assert_false(fx->off_thread);
-    qemuMonitorClose(mon);
 }
 
 typedef struct {
@@ -569,6 +608,37 @@ testAsyncClear(testAsyncCommand *c)
     g_clear_pointer(&c->reply, json_node_unref);
 }
 
+/* Our end of the connection to the monitor at @path. */
+static int
+testMonitorFd(const char *path)
+{
+    for (int fd = 0; fd < 1024; fd++) {
+        struct sockaddr_un peer = {0};
+        socklen_t len = sizeof(peer);
+
+        if (getpeername(fd, (struct sockaddr *)&peer, &len) == 0 && peer.sun_family == AF_UNIX &&
+            strncmp(peer.sun_path, path, sizeof(peer.sun_path)) == 0)
+            return fd;
+    }
+    g_assert_not_reached();
+}
+
+/* Waits until bytes we sent on @fd sit unread in the peer's socket. */
+static void
+testWaitUnread(int fd)
+{
+    gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000;
+    int queued = 0;
+
+    for (;;) {
+        g_assert_cmpint(ioctl(fd, SIOCOUTQ, &queued), ==, 0);
+        if (queued > 0)
+            return;
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_usleep(10 * 1000);
+    }
+}
+
 /* qemu dies (SIGKILL) while a command waits for its answer. */
 static void
 test_qemu_killed(testFixture *fx, gconstpointer unused)
@@ -582,10 +652,12 @@ test_qemu_killed(testFixture *fx, gconstpointer unused)
     c.mon = mon = testOpen(fx);
     testAssertStatus(mon, "prelaunch", FALSE);
 
-    /* a stopped qemu leaves the command waiting */
+    /* a stopped qemu leaves the command waiting; the command is pending
+     * before it is sent, so once its bytes sit unread in qemu's socket the
+     * kill hits a waiting command (not one sent after the EOF) */
     g_assert_cmpint(kill(fx->pid, SIGSTOP), ==, 0);
     t = g_thread_new("test-command", testAsyncRun, &c);
-    g_usleep(300 * 1000);
+    testWaitUnread(testMonitorFd(fx->sock_path));
     g_assert_cmpint(kill(fx->pid, SIGKILL), ==, 0);
     g_thread_join(t);
 
@@ -594,9 +666,9 @@ test_qemu_killed(testFixture *fx, gconstpointer unused)
     g_assert_cmpint(c.elapsed, <, 10 * G_USEC_PER_SEC);
     g_assert_cmpint(testWaitFor(fx, EOF_MARK, 0, WAIT_MS), >=, 0);
     testAssertFails(mon, "query-status", NULL, QEMU_MONITOR_ERROR_CLOSED, NULL);
-    g_usleep(100 * 1000);
-    g_assert_cmpuint(testEofs(fx), ==, 1);
+    /* no callback starts after the close: one EOF, ever */
     qemuMonitorClose(mon);
+    g_assert_cmpuint(testEofs(fx), ==, 1);
     testAsyncClear(&c);
 }
 
@@ -615,7 +687,8 @@ testAssertNoListener(testFixture *fx, const char *path)
     g_assert_error(err, QEMU_MONITOR_ERROR, QEMU_MONITOR_ERROR_CONNECT);
     g_assert_nonnull(strstr(err->message, path));
     g_assert_cmpint(elapsed, >=, 300 * 1000);
-    g_assert_cmpint(elapsed, <, (300 + 700) * 1000);
+    /* gives up after its own 300 ms, not after OPEN_TIMEOUT_MS */
+    g_assert_cmpint(elapsed, <, (300 + 5000) * 1000);
 }
 
 static void
@@ -654,6 +727,7 @@ struct _fakeServer {
     GMutex lock;
     GCond cond;
     guint finished; /* connections whose script returned */
+    guint received; /* commands fakeScriptMute read */
 };
 
 static gboolean
@@ -922,6 +996,7 @@ static void
 fakeScriptFraming(fakeServer *srv, GDataInputStream *in, GOutputStream *out)
 {
     g_autoptr(JsonObject) cmd = NULL;
+    g_autoptr(JsonObject) after = NULL;
 
     fakeFramingHandshake(in, out);
     fakeFramingSplit(in, out);
@@ -935,14 +1010,12 @@ fakeScriptFraming(fakeServer *srv, GDataInputStream *in, GOutputStream *out)
     fakeFramingArgs(in, out);
     fakeFramingBig(in, out);
 
-    /* a reply that comes too late, then the next command's */
+    /* a reply that comes too late: once the client, having given up on
+     * test-slow, sent test-after; then test-after's own reply */
     cmd = fakeRead(in, "test-slow");
-    g_usleep(600 * 1000);
+    after = fakeRead(in, "test-after");
     fakeReply(out, cmd, "{\"return\": \"late\"}");
-    g_clear_pointer(&cmd, json_object_unref);
-    cmd = fakeRead(in, "test-after");
-    fakeReply(out, cmd, "{\"return\": \"mine\"}");
-    g_clear_pointer(&cmd, json_object_unref);
+    fakeReply(out, after, "{\"return\": \"mine\"}");
 
     /* until the client closes */
     g_assert_null(fakeRead(in, NULL));
@@ -1063,11 +1136,11 @@ testProtocolError(testFixture *fx, fakeScript script, const char *expect_events)
     testAssertFails(mon, "test-junk", NULL, QEMU_MONITOR_ERROR_PROTOCOL, NULL);
     g_assert_cmpint(testWaitFor(fx, EOF_MARK, 0, WAIT_MS), >=, 0);
     testAssertFails(mon, "test-junk", NULL, QEMU_MONITOR_ERROR_CLOSED, NULL);
-    g_usleep(100 * 1000);
+    /* no callback starts after the close: what was recorded is all */
+    qemuMonitorClose(mon);
     g_assert_cmpuint(testEofs(fx), ==, 1);
     list = testEventList(fx);
     g_assert_cmpstr(list, ==, expect_events);
-    qemuMonitorClose(mon);
     fakeServerStop(srv, 1);
 }
 
@@ -1111,10 +1184,10 @@ test_fake_hangup(testFixture *fx, gconstpointer unused)
     g_assert_cmpint(testWaitFor(fx, EOF_MARK, 0, WAIT_MS), ==, 1);
     fakeServerStop(srv, 1);
     testAssertFails(mon, "test-hangup", NULL, QEMU_MONITOR_ERROR_CLOSED, NULL);
-    g_usleep(100 * 1000);
+    /* no callback starts after the close: what was recorded is all */
+    qemuMonitorClose(mon);
     list = testEventList(fx);
     g_assert_cmpstr(list, ==, "SHUTDOWN " EOF_MARK);
-    qemuMonitorClose(mon);
 }
 
 /* Accepts, says nothing. */
@@ -1138,7 +1211,8 @@ test_fake_no_greeting(testFixture *fx, gconstpointer unused)
     g_assert_error(err, QEMU_MONITOR_ERROR, QEMU_MONITOR_ERROR_CONNECT);
     g_assert_true(g_str_has_prefix(err->message, "no greeting from the QEMU monitor"));
     g_assert_cmpint(elapsed, >=, 300 * 1000);
-    g_assert_cmpint(elapsed, <, 1000 * 1000);
+    /* the silent server would keep it forever */
+    g_assert_cmpint(elapsed, <, (300 + 5000) * 1000);
     fakeServerStop(srv, 1);
 }
 
@@ -1221,8 +1295,25 @@ fakeScriptMute(fakeServer *srv, GDataInputStream *in, GOutputStream *out)
     JsonObject *cmd;
 
     fakeHandshake(in, out);
-    while ((cmd = fakeRead(in, NULL)))
+    while ((cmd = fakeRead(in, NULL))) {
         json_object_unref(cmd);
+        g_mutex_lock(&srv->lock);
+        srv->received++;
+        g_cond_broadcast(&srv->cond);
+        g_mutex_unlock(&srv->lock);
+    }
+}
+
+/* Waits until fakeScriptMute read @n commands. */
+static void
+fakeServerWaitReceived(fakeServer *srv, guint n)
+{
+    gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000;
+
+    g_mutex_lock(&srv->lock);
+    while (srv->received < n)
+        g_assert_true(g_cond_wait_until(&srv->cond, &srv->lock, deadline));
+    g_mutex_unlock(&srv->lock);
 }
 
 static void
@@ -1234,7 +1325,9 @@ test_fake_close_waiting(testFixture *fx, gconstpointer unused)
 
     c.mon = testOpen(fx);
     t = g_thread_new("test-command", testAsyncRun, &c);
-    g_usleep(200 * 1000);
+    /* the command is pending before it is sent: once the server has it,
+     * the close hits a waiting command (not one sent after the close) */
+    fakeServerWaitReceived(srv, 1);
     qemuMonitorClose(c.mon);
     g_thread_join(t);
 
@@ -1242,7 +1335,8 @@ test_fake_close_waiting(testFixture *fx, gconstpointer unused)
     g_assert_error(c.error, QEMU_MONITOR_ERROR, QEMU_MONITOR_ERROR_CLOSED);
     g_assert_cmpint(c.elapsed, <, 5 * G_USEC_PER_SEC);
     fakeServerStop(srv, 1);
-    g_usleep(100 * 1000);
+    /* the server hung up too; closing is not an EOF */
+    testLoopRoundTrip(fx);
     g_assert_cmpuint(testEofs(fx), ==, 0);
     testAsyncClear(&c);
 }
@@ -1284,7 +1378,8 @@ test_fake_close_during_callback(testFixture *fx, gconstpointer unused)
     g_assert_true(done);
 
     fakeServerStop(srv, 1);
-    g_usleep(200 * 1000);
+    /* AFTER, read with SLOW, would be dispatched by now */
+    testLoopRoundTrip(fx);
     list = testEventList(fx);
     g_assert_cmpstr(list, ==, "SLOW");
 }

@@ -35,11 +35,12 @@ testProcessGroupAlive(pid_t pgid)
     return FALSE;
 }
 
-/* Processes SIGKILLed a moment ago may take a few ms to die. */
+/* Processes SIGKILLed a moment ago may take a few ms to die (longer on a
+ * loaded machine): waits up to 10 s. */
 gboolean
 testProcessGroupGone(pid_t pgid)
 {
-    for (int i = 0; i < 100 && testProcessGroupAlive(pgid); i++)
+    for (int i = 0; i < 1000 && testProcessGroupAlive(pgid); i++)
         g_usleep(10000);
     return !testProcessGroupAlive(pgid);
 }

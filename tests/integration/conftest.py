@@ -73,6 +73,48 @@ POLL_INTERVAL = 0.02
 LOG_TAIL_LINES = 60
 
 
+def wait_for(predicate, timeout=WAIT_TIMEOUT, what="condition", interval=POLL_INTERVAL,
+             abort=None):
+    """Polls @predicate until it returns a true value, and returns that
+    value.  Fails the test after @timeout s, naming @what: a string, or a
+    callable giving one when the wait fails (for what is only known then,
+    such as a log tail).  @abort, when given, is called at every round; a
+    message from it (not None) fails the test at once (say, virtd exited).
+    (rpcutil exports it too: this module is the one rpcutil imports.)"""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        reason = abort() if abort is not None else None
+        if reason:
+            pytest.fail(reason)
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for "
+                        f"{what() if callable(what) else what}")
+        time.sleep(interval)
+
+
+def pid_gone(pid):
+    """@pid no longer runs: no such process, or a zombie (a qemu that a
+    restarted virtd took back is no longer its child: once killed it stays
+    a zombie until init reaps it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return stat[stat.rindex(")") + 2:].split()[0] == "Z"
+
+
+def wait_gone(pids, timeout=STOP_TIMEOUT, what="process"):
+    """Waits until process @pids is gone (see pid_gone), or every process
+    @pids lists when it is a callable (asked again at each round, e.g.
+    the members of a process group); fails the test otherwise."""
+    def left():
+        return [p for p in (pids() if callable(pids) else [pids]) if not pid_gone(p)]
+    wait_for(lambda: not left(), timeout, lambda: f"{what} to end: {left()} still there")
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "slow: takes several seconds (timeouts, grace periods); still run in CI")
@@ -275,20 +317,21 @@ class HookLog:
         """Waits until at least @count calls were logged; fails (with
         virtd's log when given) if that takes longer than @timeout or
         @virtd exits meanwhile."""
-        deadline = time.monotonic() + timeout
-        while True:
+        def enough():
             calls = self.calls()
-            if len(calls) >= count:
-                return calls
+            return calls if len(calls) >= count else None
+
+        def exited():
             if virtd is not None and not virtd.running():
-                pytest.fail(f"virtd exited (status {virtd.returncode}) while waiting for "
-                            f"{count} hook calls, got {len(calls)}\n{virtd.log_tail()}")
-            if time.monotonic() > deadline:
-                msg = f"timed out after {timeout} s waiting for {count} hook calls: {calls}"
-                if virtd is not None:
-                    msg += "\n" + virtd.log_tail()
-                pytest.fail(msg)
-            time.sleep(POLL_INTERVAL)
+                return (f"virtd exited (status {virtd.returncode}) while waiting for {count} "
+                        f"hook calls, got {len(self.calls())}\n{virtd.log_tail()}")
+            return None
+
+        def what():
+            msg = f"{count} hook calls: {self.calls()}"
+            return msg + "\n" + virtd.log_tail() if virtd is not None else msg
+
+        return wait_for(enough, timeout, what, abort=exited)
 
 
 def pgid_members(pgid):
@@ -506,15 +549,8 @@ class VirtdInstance:
     def wait_for_log(self, pattern, timeout=WAIT_TIMEOUT):
         """Waits until the daemon log matches regex @pattern; returns the match."""
         rx = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        while True:
-            m = rx.search(self.log_text())
-            if m:
-                return m
-            if time.monotonic() > deadline:
-                pytest.fail(f"virtd log never matched {pattern!r} within {timeout} s\n"
-                            f"{self.log_tail()}")
-            time.sleep(POLL_INTERVAL)
+        return wait_for(lambda: rx.search(self.log_text()), timeout,
+                        lambda: f"virtd's log to match {pattern!r}\n{self.log_tail()}")
 
 
 class VirtdFactory:

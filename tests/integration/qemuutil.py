@@ -22,11 +22,11 @@ import re
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
+from conftest import wait_for
 from virshutil import Virsh
 
 SRC = Path(__file__).resolve().parents[2]
@@ -104,14 +104,9 @@ class Guest:
         return self.virsh.out("domstate", "--reason", self.name).strip()
 
     def wait_state(self, want, timeout=STOP_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.state() == want:
-                return
-            time.sleep(0.1)
-        state = self.state()
-        assert state == want, f"domain '{self.name}' is {state!r} after {timeout} s, " \
-                              f"not {want!r}"
+        wait_for(lambda: self.state() == want, timeout,
+                 lambda: f"domain '{self.name}' to be {want!r}: it is {self.state()!r}",
+                 interval=0.1)
 
     def qemu_pid(self):
         return status_pid(self.virtd, self.name)
@@ -135,12 +130,12 @@ def qemu_calls(virtd, name=None):
 
 
 def wait_calls(virtd, n, timeout=STOP_TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if len(qemu_calls(virtd)) >= n:
-            return qemu_calls(virtd)
-        time.sleep(0.05)
-    return qemu_calls(virtd)
+    """The qemu hook calls, once there are at least @n."""
+    def enough():
+        calls = qemu_calls(virtd)
+        return calls if len(calls) >= n else None
+    return wait_for(enough, timeout,
+                    lambda: f"{n} qemu hook calls: {qemu_calls(virtd)}\n{virtd.log_tail()}")
 
 
 START = [("prepare", "begin", "-"), ("start", "begin", "-"), ("started", "begin", "-")]
@@ -224,10 +219,7 @@ class HangingHook:
         """'virsh start' of @g from a thread; returns once the hook runs."""
         self.starter = threading.Thread(target=g.start, kwargs={"check": False})
         self.starter.start()
-        deadline = time.monotonic() + BOOT_TIMEOUT
-        while not self.pidfile.exists():
-            assert time.monotonic() < deadline, f"the {self.op} hook never ran"
-            time.sleep(0.05)
+        wait_for(self.pidfile.exists, BOOT_TIMEOUT, f"the {self.op} hook to run")
 
     @property
     def pgid(self):

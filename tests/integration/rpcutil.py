@@ -7,6 +7,8 @@
 - ``virsh()`` / ``uri()``: run the real virsh against a virtd socket.
 - ``open_or_skip()``: python3-libvirt connection, skipping the test when
   this virtd has no hypervisor driver for the URI yet.
+- ``wait_for()``: polls a condition (defined in conftest, which this
+  module imports; re-exported here).
 
 Everything here follows reference/remote-protocol.md; nothing is copied
 from libvirt.
@@ -16,11 +18,10 @@ import os
 import socket
 import struct
 import subprocess
-import time
 
 import pytest
 
-from conftest import DEFAULT_PATH, WAIT_TIMEOUT
+from conftest import DEFAULT_PATH, WAIT_TIMEOUT, wait_for  # noqa: F401 (wait_for re-exported)
 
 REMOTE_PROG = 0x20008086
 KEEPALIVE_PROG = 0x6B656570
@@ -294,10 +295,3 @@ def open_or_skip(uri_, readonly=False):
             pytest.skip(f"virtd has no driver for {uri_} yet: {e}")
         raise
 
-
-def wait_for(predicate, timeout=WAIT_TIMEOUT, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)

@@ -9,11 +9,10 @@ import re
 import signal
 import socket
 import struct
-import time
 
 import pytest
 
-from conftest import WAIT_TIMEOUT, pgid_members, run_virtd
+from conftest import WAIT_TIMEOUT, pgid_members, run_virtd, wait_gone
 
 START = ("-", "start", "-", "start")
 RELOAD = ("-", "reload", "begin", "SIGHUP")
@@ -105,18 +104,14 @@ fi""")
         assert v.hook_log.argvs() == calls_for([script], START)
         assert timeout_of(v.hook_log.calls()[0]) == "2"
 
-        # Every process of the hook's group is gone.  Orphans killed by
-        # virtd are reaped by init, which may take a moment (about 1 s here).
-        deadline = time.monotonic() + 10
-        while pgid_members(pgid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        left = pgid_members(pgid)
-        assert all(state == "Z" for _pid, state in left), \
-            f"hook processes still alive (pid, state): {left}"
-        if not left:
+        # Every process of the hook's group is gone (killed; orphans are
+        # zombies until init reaps them, which may take a moment).
+        wait_gone(lambda: [pid for pid, _state in pgid_members(pgid)],
+                  what="the hook's processes")
+        if not pgid_members(pgid):
             with pytest.raises(ProcessLookupError):
                 os.killpg(pgid, 0)
-        # else: all dead; only an init that never reaps orphans keeps them.
+        # else: all zombies; only an init that never reaps orphans keeps them.
 
         assert v.stop() == 0
         assert v.hook_log.argvs() == calls_for([script], START, SHUTDOWN)

@@ -8,6 +8,7 @@ arrives during an operation is handled once that operation is over.
 import threading
 import time
 
+from conftest import wait_for, write_file_atomic
 from qemuutil import (BOOT_TIMEOUT, START, Guest, guest_files_fixture,  # noqa: F401
                       kill_factory_guests_fixture, qemu_calls, requires_qemu, stop_calls,
                       wait_calls)
@@ -15,29 +16,35 @@ from qemuutil import (BOOT_TIMEOUT, START, Guest, guest_files_fixture,  # noqa: 
 pytestmark = requires_qemu
 
 
-def start_in_slow_hook(virtd_factory, guest_files, seconds, extra_config=""):
-    """A virtd whose 'start' hook takes @seconds, and a guest 'virsh start'ed
-    from a thread; returns (virtd, guest, thread, result) once the hook runs,
+# How long a held 'start' hook waits for its release at most.
+HELD_HOOK_MAX = 120
+
+
+def start_in_slow_hook(virtd_factory, guest_files, seconds=None, extra_config=""):
+    """A virtd whose 'start' hook takes @seconds, or (@seconds None) runs
+    until release() is called; and a guest 'virsh start'ed from a thread.
+    Returns (virtd, guest, thread, result, release) once the hook runs,
     result["p"] being virsh's once the thread ends."""
     v = virtd_factory(extra_config=extra_config)
     mark = v.tmp_dir / "in-start-hook"
-    v.install_hook("qemu", body=f"if [ \"$2\" = start ]; then touch {mark}; sleep {seconds}; fi")
+    go = v.tmp_dir / "release-start-hook"
+    wait = f"sleep {seconds}" if seconds is not None else \
+        f"n=0; while [ ! -e {go} ] && [ $n -lt {HELD_HOOK_MAX * 20} ]; do " \
+        f"n=$((n+1)); sleep 0.05; done"
+    v.install_hook("qemu", body=f"if [ \"$2\" = start ]; then touch {mark}; {wait}; fi")
     v.start()
     g = Guest(v, guest_files)
     result = {}
     t = threading.Thread(target=lambda: result.setdefault("p", g.start(check=False)))
     t.start()
-    deadline = time.monotonic() + BOOT_TIMEOUT
-    while not mark.exists():
-        assert time.monotonic() < deadline, "the start hook never ran"
-        time.sleep(0.02)
-    return v, g, t, result
+    wait_for(mark.exists, BOOT_TIMEOUT, "the start hook to run")
+    return v, g, t, result, lambda: write_file_atomic(go, "")
 
 
 def test_other_client_waits_for_start(virtd_factory, guest_files):
     """virsh destroy from another client during a slow start hook waits for
     the start to finish, then destroys the guest."""
-    v, g, t, result = start_in_slow_hook(virtd_factory, guest_files, 3)
+    v, g, t, result, _ = start_in_slow_hook(virtd_factory, guest_files, 3)
     t0 = time.monotonic()
     p = g.virsh.run("destroy", "g1", check=False)
     waited = time.monotonic() - t0
@@ -52,16 +59,21 @@ def test_other_client_waits_for_start(virtd_factory, guest_files):
 
 def test_job_wait_is_bounded(virtd_factory, guest_files):
     """With [qemu] job_wait = 1 the waiting call fails after 1 s with a clear
-    error; the start carries on undisturbed."""
-    v, g, t, result = start_in_slow_hook(virtd_factory, guest_files, 4, "[qemu]\njob_wait = 1\n")
+    error; the start carries on undisturbed.  The start hook runs until the
+    call returned: a call that waited for the start would never return."""
+    v, g, t, result, release = start_in_slow_hook(virtd_factory, guest_files,
+                                                  extra_config="[qemu]\njob_wait = 1\n")
     t0 = time.monotonic()
-    p = g.virsh.run("shutdown", "g1", check=False)
-    waited = time.monotonic() - t0
+    try:
+        p = g.virsh.run("shutdown", "g1", check=False)
+        waited = time.monotonic() - t0
+    finally:
+        release()
     assert p.returncode == 1
     assert p.stderr.endswith(
         "error: Timed out during operation: cannot acquire state change lock: the 'start' "
         "operation on domain 'g1' did not finish within 1 s\n"), p.stderr
-    assert 0.9 < waited < 3.5, waited
+    assert 0.9 < waited < 20, waited
     t.join(timeout=BOOT_TIMEOUT)
     assert result["p"].returncode == 0, result["p"].stderr
     assert qemu_calls(v) == START
@@ -69,10 +81,17 @@ def test_job_wait_is_bounded(virtd_factory, guest_files):
 
 
 def test_job_wait_zero_fails_at_once(virtd_factory, guest_files):
-    v, g, t, result = start_in_slow_hook(virtd_factory, guest_files, 3, "[qemu]\njob_wait = 0\n")
+    """job_wait = 0: the call fails at once, not after the default job_wait
+    (60 s), and not once the start is over: its hook runs until released."""
+    v, g, t, result, release = start_in_slow_hook(virtd_factory, guest_files,
+                                                  extra_config="[qemu]\njob_wait = 0\n")
     t0 = time.monotonic()
-    p = g.virsh.run("destroy", "g1", check=False)
-    assert time.monotonic() - t0 < 1.5
+    try:
+        p = g.virsh.run("destroy", "g1", check=False)
+        waited = time.monotonic() - t0
+    finally:
+        release()
+    assert waited < 10, waited
     assert p.returncode == 1
     assert "the 'start' operation on domain 'g1' did not finish within 0 s" in p.stderr, p.stderr
     t.join(timeout=BOOT_TIMEOUT)

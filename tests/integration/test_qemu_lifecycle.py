@@ -13,11 +13,10 @@ import os
 import signal
 import subprocess
 import threading
-import time
 
 import pytest
 
-from conftest import DEFAULT_PATH, pgid_members, write_script
+from conftest import DEFAULT_PATH, pgid_members, wait_for, wait_gone, write_script
 from qemuutil import (BOOT_TIMEOUT, START, STOP_TIMEOUT, Guest, HangingHook,  # noqa: F401
                       guest_files_fixture, guest_xml, kill_factory_guests_fixture,
                       qemu_calls, qemu_pids_of, requires_qemu, status_pid, stop_calls,
@@ -27,31 +26,10 @@ from virshutil import Virsh, kv_lines
 
 pytestmark = requires_qemu
 
-# How long a guest is watched for something that must NOT happen (a hook, a
-# state change) after the thing that could cause it.
-SETTLE = 2.0
-
-
-def no_more_calls(virtd, expected, settle=SETTLE):
-    """The qemu hook calls are exactly @expected, and stay so for @settle s."""
-    deadline = time.monotonic() + settle
-    while time.monotonic() < deadline:
-        assert qemu_calls(virtd) == expected
-        time.sleep(0.1)
-    assert qemu_calls(virtd) == expected
-
-
-def wait_pid_gone(pid, timeout=STOP_TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                    return True
-        except FileNotFoundError:
-            return True
-        time.sleep(0.05)
-    return False
+# "No hook call / no event came" is asserted after a positive marker: a
+# later state or marker of the guest, the exact hook sequence after a later
+# operation (a job, so after whatever the guest's events did), or
+# EventWatcher.sync() for events.
 
 
 def release_env_at(virtd, index):
@@ -65,8 +43,15 @@ def release_env(virtd):
     return release_env_at(virtd, -1)
 
 
+# EventWatcher.sync() defines and undefines domains of this name + a number.
+SYNC_NAME = "event-sync-"
+SYNC_XML = ("<domain type='qemu'><name>{name}</name><memory>1024</memory>"
+            "<os><type>hvm</type></os></domain>")
+
+
 class EventWatcher:
-    """'virsh event --loop --all' in the background, its lines collected."""
+    """'virsh event --loop --all' in the background, its lines collected:
+    those about sync()'s own domains in .synced, all others in .lines."""
 
     def __init__(self, virtd, timeout=300):
         self.virtd = virtd
@@ -78,6 +63,8 @@ class EventWatcher:
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, env=env)
         self.lines = []
+        self.synced = []
+        self._syncs = 0
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         client = virtd.wait_for_log(rf"client (\d+) connected to '{sock}' \(read-write\): "
@@ -88,13 +75,28 @@ class EventWatcher:
 
     def _read(self):
         for line in self.proc.stdout:
-            self.lines.append(line.rstrip("\n"))
+            line = line.rstrip("\n")
+            (self.synced if f"domain '{SYNC_NAME}" in line else self.lines).append(line)
 
     def wait(self, n, timeout=STOP_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while len(self.lines) < n and time.monotonic() < deadline:
-            time.sleep(0.05)
+        """The lines, once there are at least @n."""
+        wait_for(lambda: len(self.lines) >= n, timeout,
+                 lambda: f"{n} event lines, got {self.lines}")
         return list(self.lines)
+
+    def sync(self):
+        """Returns once every event virtd sent before this call was printed:
+        defines and undefines a domain of its own and waits for its
+        'Undefined' event, which virtd sends this client after them."""
+        self._syncs += 1
+        name = f"{SYNC_NAME}{self._syncs}"
+        virsh = Virsh(self.virtd)
+        p = virsh.define_file("dom", name, SYNC_XML.format(name=name))
+        assert p.returncode == 0, p.stderr
+        virsh.run("undefine", name)
+        want = f"event 'lifecycle' for domain '{name}': Undefined Removed"
+        wait_for(lambda: want in self.synced, STOP_TIMEOUT,
+                 lambda: f"the sync event {want!r}, got {self.synced}")
 
     def close(self):
         if self.proc.poll() is None:
@@ -112,10 +114,11 @@ def lifecycle(name, *what):
     return [f"event 'lifecycle' for domain '{name}': {w}" for w in what]
 
 
-def expect_events(w, want, settle=0.5):
-    """@w printed exactly the lines @want (and nothing more for @settle s)."""
+def expect_events(w, want):
+    """@w printed exactly the lines @want, and nothing more by the time the
+    events virtd sent meanwhile (see EventWatcher.sync) were printed."""
     assert w.wait(len(want)) == want
-    time.sleep(settle)
+    w.sync()
     assert w.lines == want
 
 
@@ -145,7 +148,9 @@ def test_virsh_reboot_is_a_fake_reboot(virtd, guest_files, events):
     assert g.markers("INIT") == 2
     assert g.state() == "running (booted)"
     assert g.qemu_pid() == pid, "the same qemu, reset, not a new one"
-    no_more_calls(virtd, START)
+    # the second boot follows the reset virtd chose instead of a stop; the
+    # shutdown below checks the whole hook sequence again
+    assert qemu_calls(virtd) == START
     assert g.state() == "running (booted)"
     reboot = ["event 'reboot' for domain 'g1'"]
     expect_events(events, lifecycle("g1", "Defined Added", "Started Booted") + reboot)
@@ -168,14 +173,15 @@ def test_shutdown_after_lost_reboot_press_stops(virtd, guest_files):
     g.start()
     g.virsh.run("reboot", "g1")        # the guest is still in its firmware: lost
     g.wait_ready()
-    time.sleep(0.5)
-    assert g.markers("POWER-BUTTON") == 0, "the early press was not lost after all"
     g.virsh.run("shutdown", "g1")
     testguest.wait_marker(str(g.serial), "POWER-BUTTON", BOOT_TIMEOUT)
     g.wait_state("shut off (shutdown)")
     assert wait_calls(virtd, 5) == START + stop_calls("shutdown")
     assert release_env(virtd) == ("shutdown", "guest")
-    assert g.markers("READY") == 1
+    # one press seen, one boot: had the early press come late, the guest
+    # would have been rebooted by it
+    assert (g.markers("POWER-BUTTON"), g.markers("READY")) == (1, 1), \
+        "the early press was not lost after all"
 
 
 def test_virsh_reboot_with_on_reboot_destroy_stops(virtd, guest_files, events):
@@ -209,7 +215,8 @@ def test_guest_reboot_on_reboot_restart(virtd, guest_files, events):
     g.wait_ready(count=2)
     assert g.state() == "running (booted)"
     assert g.qemu_pid() == pid
-    no_more_calls(virtd, START)
+    # the destroy below checks the whole hook sequence again
+    assert qemu_calls(virtd) == START
     assert g.state() == "running (booted)"
     # every reboot of the loop is a reboot event (RESETs of one reboot merged)
     lines = events.wait(3)
@@ -232,12 +239,13 @@ def test_guest_reboot_on_reboot_destroy(virtd, guest_files, events):
     assert (stopped.env.get("VIRTD_HOOK_REASON"), stopped.env.get("VIRTD_HOOK_DETAIL")) == \
         ("shutdown", "reboot")
     assert g.markers("READY") == 1, "the guest did not boot a second time"
-    assert wait_pid_gone(pid)
-    no_more_calls(virtd, START + stop_calls("shutdown"))
-    assert g.state() == "shut off (shutdown)"
+    wait_gone(pid, what="qemu")
     expect_events(events, lifecycle("g1", "Defined Added", "Started Booted",
                                     "Shutdown Finished after guest request",
                                     "Stopped Shutdown"))
+    # qemu's exit is handled too by now: no second stop
+    assert qemu_calls(virtd) == START + stop_calls("shutdown")
+    assert g.state() == "shut off (shutdown)"
 
 
 # ---------------------------------------------------------------------------
@@ -294,8 +302,8 @@ def test_dominfo_cpu_time(virtd, guest_files):
         fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
         own_ns = (int(fields[11]) + int(fields[12])) * 10**9 // os.sysconf("SC_CLK_TCK")
         assert 0 < first <= own_ns, (first, own_ns)
-        time.sleep(1)  # the guest boots meanwhile: TCG keeps QEMU busy
-        assert dom.info()[4] > first
+        # the guest boots meanwhile: TCG keeps QEMU busy
+        wait_for(lambda: dom.info()[4] > first, what=f"CPU time to grow past {first} ns")
         cpu = kv_lines(g.virsh.out("dominfo", "g1"))["CPU time"]
         assert cpu.endswith("s") and float(cpu[:-1]) > 0, cpu
         g.virsh.run("destroy", "g1")
@@ -340,8 +348,8 @@ def test_events_start_suspend_resume_shutdown_destroy(virtd, guest_files, events
     expect_events(events, want)
     # --all registered every event ID without an error; nothing else fired
     assert events.close() == ""
-    assert events.lines == want + ["event loop interrupted", f"events received: {len(want)}",
-                                   ""]
+    assert events.lines == want + ["event loop interrupted",
+                                   f"events received: {len(want) + len(events.synced)}", ""]
 
 
 def test_events_panic(virtd, guest_files, events):
@@ -418,9 +426,8 @@ def test_events_python_client(virtd, guest_files):
                  libvirt.VIR_DOMAIN_EVENT_SHUTDOWN_HOST),
                 ("py1", libvirt.VIR_DOMAIN_EVENT_STOPPED,
                  libvirt.VIR_DOMAIN_EVENT_STOPPED_DESTROYED)]
-        deadline = time.monotonic() + STOP_TIMEOUT
-        while len(seen) < len(want) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: len(seen) >= len(want), STOP_TIMEOUT,
+                 lambda: f"{len(want)} lifecycle events, got {seen}")
         assert seen == want
     finally:
         conn.domainEventDeregisterAny(cb)
@@ -461,7 +468,7 @@ def test_transient_create_destroy(virtd, guest_files, events):
     assert v.rows("list", "--all") == []
     p = v.run("domstate", "t1", check=False)
     assert (p.returncode, p.stderr) == (1, "error: failed to get domain 't1'\n")
-    assert wait_pid_gone(pid)
+    wait_gone(pid, what="qemu")
     assert list((virtd.run_dir / "qemu").glob("t1.*")) == []
     expect_events(events, lifecycle("t1", "Started Booted",
                                     "Shutdown Finished after host request",
@@ -475,10 +482,8 @@ def test_transient_guest_poweroff_disappears(virtd, guest_files):
     p = v.run("create", str(xml))
     assert p.stdout == f"Domain 't2' created from {xml}\n\n"
     assert wait_calls(virtd, 5, timeout=BOOT_TIMEOUT) == START + stop_calls("shutdown")
-    deadline = time.monotonic() + 10
-    while v.rows("list", "--all") and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert v.rows("list", "--all") == []
+    wait_for(lambda: v.rows("list", "--all") == [], what="the transient domain to go",
+             interval=0.1)
 
 
 def test_transient_name_clash(virtd, guest_files):
@@ -519,7 +524,7 @@ def test_transient_survives_virtd_restart(virtd, guest_files):
     assert qemu_calls(virtd) == START + [("reconnect", "begin", "-")] + \
         stop_calls("destroyed")
     assert v.rows("list", "--all") == []
-    assert wait_pid_gone(pid)
+    wait_gone(pid, what="qemu")
 
 
 def test_transient_failed_start_leaves_nothing(virtd_factory, guest_files):
@@ -568,7 +573,7 @@ def test_undefine_running_domain_becomes_transient(virtd, guest_files, events):
     g.virsh.run("destroy", "g1")
     assert qemu_calls(virtd) == START + stop_calls("destroyed")
     assert g.virsh.rows("list", "--all") == []
-    assert wait_pid_gone(pid)
+    wait_gone(pid, what="qemu")
     expect_events(events, lifecycle("g1", "Defined Added", "Started Booted",
                                     "Undefined Removed",
                                     "Shutdown Finished after host request",
@@ -617,14 +622,15 @@ def test_panic_on_crash_restart(virtd, guest_files, events):
             ("crashed", "panicked"), c
     # a new domain id for the new qemu; none once stopped
     assert [c.env.get("VIRTD_HOOK_ID") for c in calls] == ["1"] * 3 + [None] * 2 + ["2"] * 3
-    assert wait_pid_gone(pid)
+    wait_gone(pid, what="qemu")
     assert g.state() == "running (booted)"
     assert g.qemu_pid() != pid
     g.wait_ready(count=2)
     readies = [rest for n, rest in testguest.read_markers(str(g.serial)) if n == "READY"]
     assert [r.rsplit(" ", 1)[0] for r in readies] == ["action=panic delay=2",
                                                        "action=run delay=0"]
-    no_more_calls(virtd, START + stop_calls("crashed") + START)
+    # the destroy below checks the whole hook sequence again
+    assert qemu_calls(virtd) == START + stop_calls("crashed") + START
     assert g.state() == "running (booted)"
     g.virsh.run("destroy", "g1")
     assert qemu_calls(virtd) == START + stop_calls("crashed") + START + stop_calls("destroyed")
@@ -642,7 +648,8 @@ def test_panic_on_crash_preserve(virtd, guest_files, events):
     pid = g.qemu_pid()
     g.wait_state("crashed (panicked)", timeout=BOOT_TIMEOUT)
     assert kv_lines(g.virsh.out("dominfo", "g1"))["State"] == "crashed"
-    no_more_calls(virtd, START)
+    # the destroy below checks the whole hook sequence again
+    assert qemu_calls(virtd) == START
     assert g.state() == "crashed (panicked)"
     assert g.qemu_pid() == pid
     expect_events(events, lifecycle("g1", "Defined Added", "Started Booted",
@@ -650,7 +657,7 @@ def test_panic_on_crash_preserve(virtd, guest_files, events):
     g.virsh.run("destroy", "g1")
     assert qemu_calls(virtd) == START + stop_calls("destroyed")
     assert g.state() == "shut off (destroyed)"
-    assert wait_pid_gone(pid)
+    wait_gone(pid, what="qemu")
 
 
 def test_panic_preserved_survives_virtd_restart(virtd, guest_files):
@@ -666,9 +673,9 @@ def test_panic_preserved_survives_virtd_restart(virtd, guest_files):
     assert wait_calls(virtd, 4) == START + [("reconnect", "begin", "-")]
     assert g.state() == "crashed (panicked)"
     assert g.qemu_pid() == pid
-    no_more_calls(virtd, START + [("reconnect", "begin", "-")])
+    # the destroy, a job after the reconnect's: nothing came in between
     g.virsh.run("destroy", "g1")
-    assert qemu_calls(virtd)[-2:] == stop_calls("destroyed")
+    assert qemu_calls(virtd) == START + [("reconnect", "begin", "-")] + stop_calls("destroyed")
 
 
 def test_transient_panic_on_crash_restart(virtd, guest_files, events):
@@ -712,8 +719,9 @@ def test_guest_poweroff_on_poweroff_restart(virtd, guest_files, events):
     assert release_env_at(virtd, 4) == ("shutdown", "guest")
     assert g.state() == "running (booted)"
     g.wait_ready(count=2)
-    no_more_calls(virtd, START + stop_calls("shutdown") + START)
+    # the destroy, a job after the restart: nothing came in between
     g.virsh.run("destroy", "g1")
+    assert qemu_calls(virtd) == START + stop_calls("shutdown") + START + stop_calls("destroyed")
     expect_events(events, lifecycle("g1", "Defined Added", "Started Booted", "Defined Updated",
                                     "Shutdown Finished after guest request",
                                     "Stopped Shutdown", "Started Booted",
@@ -742,7 +750,7 @@ def test_watchdog_poweroff(virtd, guest_files, events):
     stopped = virtd.hook_log.calls()[-2]
     assert (stopped.env["VIRTD_HOOK_REASON"], stopped.env["VIRTD_HOOK_DETAIL"]) == \
         ("crashed", "watchdog")
-    assert wait_pid_gone(pid)
+    wait_gone(pid, what="qemu")
     expect_events(events, lifecycle("g1", "Defined Added", "Started Booted") +
                   ["event 'watchdog' for domain 'g1': poweroff"] +
                   lifecycle("g1", "Stopped Crashed"))
@@ -753,15 +761,13 @@ def test_watchdog_pause(virtd, guest_files, events):
               extra_devices="<watchdog model='i6300esb' action='pause'/>")
     g.start()
     testguest.wait_marker(str(g.serial), "WATCHDOG-ARMED", BOOT_TIMEOUT)
-    time.sleep(3)                        # the watchdog fires 1 s after WATCHDOG-ARMED
-    try:
-        assert g.state() == "paused (watchdog)"
-        expect_events(events, lifecycle("g1", "Defined Added", "Started Booted") +
-                      ["event 'watchdog' for domain 'g1': pause"] +
-                      lifecycle("g1", "Suspended Watchdog"))
-        no_more_calls(virtd, START)
-    finally:
-        g.virsh.run("destroy", "g1", check=False)
+    g.wait_state("paused (watchdog)")    # the watchdog fires 1 s after WATCHDOG-ARMED
+    expect_events(events, lifecycle("g1", "Defined Added", "Started Booted") +
+                  ["event 'watchdog' for domain 'g1': pause"] +
+                  lifecycle("g1", "Suspended Watchdog"))
+    # the destroy, a job after anything the watchdog caused: no stop before it
+    g.virsh.run("destroy", "g1")
+    assert qemu_calls(virtd) == START + stop_calls("destroyed")
 
 
 # ---------------------------------------------------------------------------
@@ -781,7 +787,8 @@ def test_virsh_reset(virtd, guest_files, events):
     assert g.markers("POWER-BUTTON") == 0
     assert g.qemu_pid() == pid
     assert g.state() == "running (booted)"
-    no_more_calls(virtd, START)
+    # the destroy below checks the whole hook sequence again
+    assert qemu_calls(virtd) == START
     expect_events(events, lifecycle("g1", "Defined Added", "Started Booted") +
                   ["event 'reboot' for domain 'g1'"])
     g.virsh.run("destroy", "g1")
@@ -803,7 +810,7 @@ def test_destroy_graceful(virtd, guest_files, events):
     assert g.state() == "shut off (destroyed)"
     assert qemu_calls(virtd) == START + stop_calls("destroyed")
     assert release_env(virtd) == ("destroyed", "host")
-    assert wait_pid_gone(pid)
+    wait_gone(pid, what="qemu")
     log = (virtd.state_dir / "qemu" / "log" / "g1.log").read_text()
     assert "terminating on signal 15" in log, "SIGTERM, not SIGKILL"
     expect_events(events, lifecycle("g1", "Defined Added", "Started Booted",
@@ -865,10 +872,7 @@ def test_bridge_interface_tap(virtd, guest_files, target, tap):
     assert "UP" in links[tap]["flags"]
     g.virsh.run("destroy", "g1")
     assert qemu_calls(virtd) == START + stop_calls("destroyed")
-    deadline = time.monotonic() + 10
-    while tap in netns_links(virtd) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert tap not in netns_links(virtd)
+    wait_for(lambda: tap not in netns_links(virtd), what=f"the tap {tap} to go", interval=0.1)
     inactive = g.virsh.out("dumpxml", "g1")
     if target:
         assert f"<target dev='{tap}'/>" in inactive
@@ -905,15 +909,12 @@ def test_sigkill_of_virtd_during_start_hook_leaks_no_tap(virtd_factory, guest_fi
         hook.kill_virtd(v)
         links_cmd = ["nsenter", f"--net=/proc/{os.getpid()}/fd/{ns}", "ip", "-j", "link",
                      "show"]
-        deadline = time.monotonic() + 10
-        while True:
+        def names():
             out = subprocess.run(links_cmd, check=True, capture_output=True, text=True).stdout
-            names = [link["ifname"] for link in json.loads(out)]
-            if "vnet0" not in names or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
-        assert "br-test" in names
-        assert "vnet0" not in names, "the tap outlived virtd"
+            return [link["ifname"] for link in json.loads(out)]
+        wait_for(lambda: "vnet0" not in names(), what="the tap to go with virtd (it outlived it)",
+                 interval=0.1)
+        assert "br-test" in names()
         assert pgid_members(hook.pgid), "the hook script still runs: it did not hold the tap"
     finally:
         os.close(ns)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import pid_gone, wait_for, wait_gone
 from qemuutil import (BOOT_TIMEOUT, START, Guest, HangingHook, guest_files_fixture,  # noqa: F401
                       guest_xml, kill_factory_guests_fixture, qemu_calls, qemu_pids_of,
                       requires_qemu, status_pid, stop_calls, virtd_fixture, wait_calls)
@@ -53,25 +54,6 @@ def virtd_with_hooks(virtd_factory, qemu_body="", **kwargs):
     v.install_hook("daemon")
     v.install_hook("qemu", body=qemu_body)
     return v
-
-
-def alive(pid):
-    """@pid exists and is not a zombie.  A qemu that a restarted virtd took
-    back is no longer its child: once killed it stays a zombie until init
-    reaps it."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return stat[stat.rindex(")") + 2:].split()[0] != "Z"
-
-
-def wait_gone(uuid, timeout=BOOT_TIMEOUT):
-    """Waits until no process runs the domain with @uuid; returns what is left."""
-    deadline = time.monotonic() + timeout
-    while qemu_pids_of(uuid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return qemu_pids_of(uuid)
 
 
 def test_acpi_shutdown_ignored_stays_running(virtd, guest_files):
@@ -174,7 +156,8 @@ def test_reconnect_hook_failure_keep(virtd_factory, guest_files):
     assert g.state() == "running (booted)"
     assert g.qemu_pid() == pid
     os.kill(pid, 0)
-    time.sleep(1)
+    # the warning comes once the reconnect decided to keep the guest; the
+    # destroy below, a job after the reconnect's, checks the whole sequence
     assert qemu_calls(v) == START + [RECONNECT], "no stopped/release for a kept guest"
     assert all_calls(v) == [DAEMON_START] + [qemu("g1", *c) for c in START] + \
         [DAEMON_SHUTDOWN, DAEMON_START, qemu("g1", *RECONNECT)]
@@ -182,7 +165,7 @@ def test_reconnect_hook_failure_keep(virtd_factory, guest_files):
     # still managed: destroy works and runs the stop hooks
     assert g.virsh.run("destroy", "g1").stdout.strip() == "Domain 'g1' destroyed"
     assert qemu_calls(v) == START + [RECONNECT] + stop_calls("destroyed")
-    assert not alive(pid), "qemu still running after destroy"
+    assert pid_gone(pid), "qemu still running after destroy"
 
 
 def test_reconnect_hook_failure_kill(virtd_factory, guest_files):
@@ -213,7 +196,7 @@ def test_reconnect_hook_failure_kill(virtd_factory, guest_files):
     assert "reconnect refused by hook" in m.group(1), m.group(0)
 
     g.wait_state("shut off (daemon)")
-    assert wait_gone(uuid) == [], "qemu still running"
+    wait_gone(lambda: qemu_pids_of(uuid), BOOT_TIMEOUT, "the guest's qemu")
     assert not status.exists(), "status file left behind"
     assert "keeping domain" not in v.log_text()
 
@@ -264,10 +247,8 @@ def test_guest_not_yet_reconnected_is_not_started_twice(virtd_factory, guest_fil
     assert v.stop() == 0
     v.start()
     # one guest's reconnect hook sleeps; the other guest waits its turn
-    deadline = time.monotonic() + 30
-    while not (rec := [c.args[0] for c in v.hook_log.calls() if c.args[1] == "reconnect"]):
-        assert time.monotonic() < deadline, "no reconnect hook ran"
-        time.sleep(0.05)
+    rec = wait_for(lambda: [c.args[0] for c in v.hook_log.calls() if c.args[1] == "reconnect"],
+                   what="a reconnect hook to run")
     other = guests["b" if rec[0] == "a" else "a"]
     uuid = other.virsh.out("domuuid", other.name).strip()
     assert other.state() == "running (booted)"
@@ -300,7 +281,7 @@ def test_sigkill_of_virtd_during_started_hook(virtd_factory, guest_files):
     pid = g.qemu_pid()
     hook.kill_virtd(v)
     hook.kill()
-    assert alive(pid), "QEMU survives virtd"
+    assert not pid_gone(pid), "QEMU survives virtd"
     v.start()
     assert wait_calls(v, 4) == START + [RECONNECT]
     assert g.state() == "running (booted)"
@@ -347,8 +328,10 @@ def test_copied_status_file_is_ignored(virtd_factory, guest_files):
                        rf"whose status file is 'g1.xml'")
     assert g.state() == "running (booted)"
     assert g.qemu_pid() == pid
-    time.sleep(0.5)
     assert qemu_calls(v) == START + [RECONNECT]
+    # the destroy is a job after any reconnect: no second one, before or since
+    g.virsh.run("destroy", "g1")
+    assert qemu_calls(v) == START + [RECONNECT] + stop_calls("destroyed")
 
 
 def test_start_waiting_for_a_transient_guest_that_goes(virtd_factory, guest_files):
@@ -368,10 +351,7 @@ def test_start_waiting_for_a_transient_guest_that_goes(virtd_factory, guest_file
     assert v.stop() == 0
     os.kill(pid, signal.SIGKILL)
     v.start()
-    deadline = time.monotonic() + 30
-    while not mark.exists():
-        assert time.monotonic() < deadline, "the stopped hook never ran"
-        time.sleep(0.05)
+    wait_for(mark.exists, what="the stopped hook to run")
     libvirt = libvirt_module()
     conn = libvirt.open(virsh.uri)
     try:
