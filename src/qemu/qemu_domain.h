@@ -69,7 +69,7 @@ typedef struct {
 
 /* Run-time data of a domain (virDomainObj.priv). */
 typedef struct {
-    pid_t pid;               /* job (also read by cpu_time, under the lock) */
+    pid_t pid;               /* job, written under the lock too (cpu_time reads it) */
     int pidfd;               /* job */
     guint pidfd_watch;       /* job (its callback: loop) */
     qemuMonitor *mon;        /* job (its callbacks: loop) */

@@ -179,7 +179,7 @@ qemuProcessKill(qemuDomainPriv *priv, gboolean graceful)
 
 /* Releases what the running process held; the process is gone. */
 static void
-qemuProcessReleaseRuntime(qemuDomainPriv *priv)
+qemuProcessReleaseRuntime(virDomainObj *obj, qemuDomainPriv *priv)
 {
     siginfo_t info;
 
@@ -190,7 +190,9 @@ qemuProcessReleaseRuntime(qemuDomainPriv *priv)
         close(priv->pidfd);
     }
     priv->pidfd = -1;
+    g_mutex_lock(&obj->lock);
     priv->pid = 0;
+    g_mutex_unlock(&obj->lock);
     priv->reboot = QEMU_REBOOT_NONE;
     priv->shutdown = (qemuShutdown){FALSE, FALSE, FALSE};
     priv->expect = QEMU_EXPECT_NONE;
@@ -230,7 +232,7 @@ qemuProcessStopFull(qemuDriver *drv, virDomainObj *obj, const qemuStopReason *wh
 
     priv->stopping = TRUE;
     qemuProcessKill(priv, FALSE);
-    qemuProcessReleaseRuntime(priv);
+    qemuProcessReleaseRuntime(obj, priv);
 
     g_mutex_lock(&obj->lock);
     name = g_strdup(obj->def->name);
@@ -698,7 +700,9 @@ qemuProcessSpawn(qemuDriver *drv, virDomainObj *obj, GError **error)
         return FALSE;
     }
     close(logfd);
+    g_mutex_lock(&obj->lock);
     priv->pid = virCommandGetPid(cmd);
+    g_mutex_unlock(&obj->lock);
     priv->pidfd = virCommandStealPidfd(cmd);
     return TRUE;
 }
@@ -1044,7 +1048,9 @@ qemuProcessReconnectProcess(gpointer driver, gpointer object, pid_t pid, int pid
     virDomainObj *obj = object;
     qemuDomainPriv *priv = qemuDomainGetPriv(obj);
 
+    g_mutex_lock(&obj->lock);
     priv->pid = pid;
+    g_mutex_unlock(&obj->lock);
     priv->pidfd = pidfd;
     if (!qemuProcessAttach(drv, obj, QEMU_MONITOR_RECONNECT_MS, error))
         return VIR_OBJ_RECONNECT_LOST;
