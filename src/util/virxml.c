@@ -421,6 +421,33 @@ virXMLPropStringGet(xmlNode *node, const char *name, virXMLPropFlags flags, char
     return FALSE;
 }
 
+/* An integer attribute in [@min, @max]; its sign only where @min < 0. */
+static gboolean
+virXMLPropInteger(xmlNode *node, const char *name, gint64 min, gint64 max,
+                  virXMLPropFlags flags, gint64 *value, gboolean *found, GError **error)
+{
+    g_autofree char *v = NULL;
+    gboolean digits;
+
+    *found = FALSE;
+    if (!virXMLPropStringGet(node, name, flags, &v, error))
+        return FALSE;
+    if (!v)
+        return TRUE;
+    digits = g_ascii_isdigit(v[0]) || (min < 0 && v[0] == '-' && g_ascii_isdigit(v[1]));
+    if (!digits || !g_ascii_string_to_signed(v, 10, min, max, value, NULL)) {
+        g_autofree char *nname = virXMLNodeName(node);
+
+        virErrorSet(error, VIR_ERR_XML_ERROR,
+                    _("invalid value '%s' for attribute '%s' on <%s>: expected an integer from "
+                      "%" G_GINT64_FORMAT " to %" G_GINT64_FORMAT),
+                    v, name, nname, min, max);
+        return FALSE;
+    }
+    *found = TRUE;
+    return TRUE;
+}
+
 /**
  * virXMLPropUInt:
  * @value: (out): left untouched when the attribute is absent
@@ -431,23 +458,13 @@ gboolean
 virXMLPropUInt(xmlNode *node, const char *name, unsigned int min, unsigned int max,
                virXMLPropFlags flags, unsigned int *value, GError **error)
 {
-    g_autofree char *v = NULL;
-    guint64 n;
+    gint64 n;
+    gboolean found;
 
-    if (!virXMLPropStringGet(node, name, flags, &v, error))
+    if (!virXMLPropInteger(node, name, min, max, flags, &n, &found, error))
         return FALSE;
-    if (!v)
-        return TRUE;
-    if (!g_ascii_isdigit(v[0]) || !g_ascii_string_to_unsigned(v, 10, min, max, &n, NULL)) {
-        g_autofree char *nname = virXMLNodeName(node);
-
-        virErrorSet(error, VIR_ERR_XML_ERROR,
-                    _("invalid value '%s' for attribute '%s' on <%s>: expected an integer from "
-                      "%u to %u"),
-                    v, name, nname, min, max);
-        return FALSE;
-    }
-    *value = (unsigned int)n;
+    if (found)
+        *value = (unsigned int)n;
     return TRUE;
 }
 
@@ -462,24 +479,13 @@ gboolean
 virXMLPropInt(xmlNode *node, const char *name, int min, int max, virXMLPropFlags flags,
               int *value, GError **error)
 {
-    g_autofree char *v = NULL;
     gint64 n;
+    gboolean found;
 
-    if (!virXMLPropStringGet(node, name, flags, &v, error))
+    if (!virXMLPropInteger(node, name, min, max, flags, &n, &found, error))
         return FALSE;
-    if (!v)
-        return TRUE;
-    if (!(g_ascii_isdigit(v[0]) || (v[0] == '-' && g_ascii_isdigit(v[1]))) ||
-        !g_ascii_string_to_signed(v, 10, min, max, &n, NULL)) {
-        g_autofree char *nname = virXMLNodeName(node);
-
-        virErrorSet(error, VIR_ERR_XML_ERROR,
-                    _("invalid value '%s' for attribute '%s' on <%s>: expected an integer from "
-                      "%d to %d"),
-                    v, name, nname, min, max);
-        return FALSE;
-    }
-    *value = (int)n;
+    if (found)
+        *value = (int)n;
     return TRUE;
 }
 
