@@ -77,6 +77,7 @@ int virCommandPassFD(virCommand *cmd, int fd);
 
 void virCommandSetNewProcessGroup(virCommand *cmd, gboolean newgroup);
 void virCommandSetNewSession(virCommand *cmd, gboolean newsession);
+void virCommandSetPromptStart(virCommand *cmd, gboolean prompt);
 void virCommandSetWorkingDirectory(virCommand *cmd, const char *dir);
 void virCommandSetTimeout(virCommand *cmd, guint timeout_ms);
 void virCommandSetGrace(virCommand *cmd, guint grace_ms);

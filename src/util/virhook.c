@@ -446,6 +446,8 @@ virHookRunScript(const virHookConfig *cfg, const virHookInvocation *inv, const c
         virCommandSetOutputCapture(cmd, HOOK_STDOUT_CAP);
     virCommandSetErrorCapture(cmd, HOOK_STDERR_CAP);
     virCommandSetNewProcessGroup(cmd, TRUE);
+    /* the operation waits for it: do not let it queue behind a busy guest */
+    virCommandSetPromptStart(cmd, TRUE);
     virCommandSetTimeout(cmd, inv->timeout * 1000);
     virCommandSetGrace(cmd, cfg->grace_ms);
 
