@@ -16,7 +16,10 @@
  *    the background and discarded past the cap);
  *  - on the deadline the whole process group (or the child alone when it
  *    does not get its own group) gets SIGTERM, then SIGKILL after a grace
- *    period.
+ *    period;
+ *  - the child runs with the calling thread's scheduling attributes (a
+ *    prompt start, virCommandSetPromptStart(), lends it a shorter slice
+ *    only until its exec).
  */
 #pragma once
 
