@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "testutils.h"
@@ -346,6 +348,56 @@ test_timeout_leftover_member(void)
     g_assert_true(testProcessGroupGone(virCommandGetPid(cmd)));
 }
 
+/* The fields of sched_getattr(2) that a child inherits. */
+typedef struct {
+    uint32_t size;
+    uint32_t policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime;
+    uint64_t deadline;
+    uint64_t period;
+} TestSchedAttr;
+
+static TestSchedAttr
+sched_of(pid_t tid)
+{
+    TestSchedAttr a = {0};
+
+    g_assert_cmpint(syscall(SYS_sched_getattr, tid, &a, sizeof(a), 0), ==, 0);
+    return a;
+}
+
+/* Whatever the spawn did to get the child a CPU, once virCommandStart()
+ * returned, the child and the caller have the caller's attributes. */
+static void
+test_prompt_start(void)
+{
+    g_autoptr(virCommand) cmd = virCommandNewArgv((const char *[]){"/bin/sh", "-c", "read x", NULL});
+    g_auto(virCommandResult) res = {0};
+    g_autoptr(GError) err = NULL;
+    TestSchedAttr before = sched_of(0);
+    TestSchedAttr child, after;
+
+    virCommandSetPromptStart(cmd, TRUE);
+    /* written only by virCommandWait(): until then the child waits */
+    virCommandSetInputBuffer(cmd, "x\n", -1);
+    g_assert_true(virCommandStart(cmd, &err));
+    g_assert_no_error(err);
+    child = sched_of(virCommandGetPid(cmd));
+    after = sched_of(0);
+    g_assert_true(virCommandWait(cmd, &res, &err));
+    g_assert_true(virCommandResultSucceeded(&res));
+
+    g_assert_cmpuint(after.policy, ==, before.policy);
+    g_assert_cmpint(after.nice, ==, before.nice);
+    g_assert_cmpuint(after.runtime, ==, before.runtime);
+    g_assert_cmpuint(child.policy, ==, before.policy);
+    g_assert_cmpint(child.nice, ==, before.nice);
+    g_assert_cmpuint(child.runtime, ==, before.runtime);
+}
+
 static void
 test_to_string(void)
 {
@@ -371,6 +423,7 @@ main(int argc, char **argv)
     g_test_add_func("/command/exit-and-signal", test_exit_and_signal);
     g_test_add_func("/command/capture-cap", test_capture_cap);
     g_test_add_func("/command/spawn-failure", test_spawn_failure);
+    g_test_add_func("/command/prompt-start", test_prompt_start);
     g_test_add_func("/command/background-child", test_background_child);
     g_test_add_func("/command/timeout", test_timeout);
     g_test_add_func("/command/timeout-term-ignored", test_timeout_term_ignored);

@@ -341,19 +341,24 @@ test_signal_and_exec_failure(Fixture *f, gconstpointer data)
     g_autoptr(GError) err = NULL;
     g_autoptr(GError) err2 = NULL;
     g_autofree char *expected = NULL;
+    g_autofree char *expected2 = NULL;
 
     g_free(testWriteScript(f->dir, "qemu", "#!/bin/sh\nkill -SEGV $$\n"));
     g_assert_false(call_prepare("vm", NULL, "<domain/>", &err));
+    g_assert_error(err, VIR_HOOK_ERROR, VIR_HOOK_ERROR_FAILED);
     expected = g_strdup_printf("hook script '%s/qemu' failed (killed by signal 11 (SIGSEGV)): "
                                "no error output",
                                f->dir);
     g_assert_cmpstr(err->message, ==, expected);
 
+    /* it never ran: refused, with vircommand's reason */
     g_free(testWriteScript(f->dir, "qemu", "#!/nonexistent/interpreter\n"));
     g_assert_false(call_prepare("vm", NULL, "<domain/>", &err2));
-    g_assert_error(err2, VIR_HOOK_ERROR, VIR_HOOK_ERROR_FAILED);
-    g_assert_nonnull(strstr(err2->message, "/qemu"));
-    g_assert_nonnull(strstr(err2->message, "No such file or directory"));
+    g_assert_error(err2, VIR_HOOK_ERROR, VIR_HOOK_ERROR_REFUSED);
+    expected2 = g_strdup_printf("hook script '%1$s/qemu' failed: cannot execute '%1$s/qemu': "
+                                "No such file or directory",
+                                f->dir);
+    g_assert_cmpstr(err2->message, ==, expected2);
 }
 
 static void
@@ -388,6 +393,7 @@ test_timeout(Fixture *f, gconstpointer data)
     expected = g_strdup_printf("hook script '%s/qemu' failed (timed out after 1 s): no error "
                                "output",
                                f->dir);
+    g_assert_error(err, VIR_HOOK_ERROR, VIR_HOOK_ERROR_TIMED_OUT);
     g_assert_cmpstr(err->message, ==, expected);
     g_assert_cmpint(elapsed, >=, 1 * G_USEC_PER_SEC);
     /* the script dies on SIGTERM: the 60 s grace period is not waited for */
@@ -414,6 +420,7 @@ test_timeout_term_ignored(Fixture *f, gconstpointer data)
     g_assert_false(call_prepare("vm", NULL, "<domain/>", &err));
     elapsed = g_get_monotonic_time() - t0;
 
+    g_assert_error(err, VIR_HOOK_ERROR, VIR_HOOK_ERROR_TIMED_OUT);
     g_assert_nonnull(strstr(err->message, "(timed out after 1 s)"));
     g_assert_cmpint(elapsed, >=, (1000 + 200) * 1000);
     /* SIGKILL at the end of this grace, not of the default one (5 s) */
@@ -421,6 +428,38 @@ test_timeout_term_ignored(Fixture *f, gconstpointer data)
     G_STATIC_ASSERT(1000 + 200 + 3500 < 1000 + VIR_COMMAND_DEFAULT_GRACE_MS);
     g_assert_true(g_file_get_contents(pidfile, &pidtext, NULL, NULL));
     g_assert_true(testProcessGroupGone(atoi(pidtext)));
+}
+
+/* Several failures: the error carries the first one's code and message. */
+static void
+test_first_failure_code(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GError) err2 = NULL;
+    g_autofree char *expected = NULL;
+    g_autofree char *expected2 = NULL;
+    g_autofree char *slow = NULL;
+
+    slow = testWriteScript(f->ddir, "01-slow", "#!/bin/sh\nexec sleep 600\n");
+    g_free(testWriteScript(f->ddir, "02-fail", "#!/bin/sh\necho no >&2\nexit 2\n"));
+    virHookConfigSetDriverTimeout(f->cfg, VIR_HOOK_DRIVER_QEMU, 1);
+
+    g_assert_false(call_prepare("vm", NULL, "<domain/>", &err));
+    g_assert_error(err, VIR_HOOK_ERROR, VIR_HOOK_ERROR_TIMED_OUT);
+    expected = g_strdup_printf("hook script '%s' failed (timed out after 1 s): no error output "
+                               "(and 1 other hook script failed)",
+                               slow);
+    g_assert_cmpstr(err->message, ==, expected);
+
+    /* the same two failures the other way round */
+    g_assert_cmpint(g_unlink(slow), ==, 0);
+    g_free(testWriteScript(f->ddir, "03-slow", "#!/bin/sh\nexec sleep 600\n"));
+    g_assert_false(call_prepare("vm", NULL, "<domain/>", &err2));
+    g_assert_error(err2, VIR_HOOK_ERROR, VIR_HOOK_ERROR_FAILED);
+    expected2 = g_strdup_printf("hook script '%s/02-fail' failed (exit status 2): no (and 1 other "
+                                "hook script failed)",
+                                f->ddir);
+    g_assert_cmpstr(err2->message, ==, expected2);
 }
 
 static void
@@ -473,6 +512,7 @@ test_permissions(Fixture *f, gconstpointer data)
     g_autofree char *script = NULL;
     g_autofree char *other = NULL;
     g_autofree char *log = NULL;
+    g_autofree char *expected = NULL;
 
     if (geteuid() != 0) {
         g_test_skip("the permission check applies when running as root");
@@ -484,9 +524,13 @@ test_permissions(Fixture *f, gconstpointer data)
     g_assert_cmpint(chown(other, 65534, 0), ==, 0);
 
     g_assert_false(call_prepare("vm", NULL, "<domain/>", &err));
-    g_assert_nonnull(strstr(err->message, script));
-    g_assert_nonnull(strstr(err->message, "allow_unsafe_permissions"));
-    g_assert_nonnull(strstr(err->message, "(and 1 other hook script failed)"));
+    g_assert_error(err, VIR_HOOK_ERROR, VIR_HOOK_ERROR_REFUSED);
+    expected = g_strdup_printf("hook script '%1$s' refused: it must be owned by root and not "
+                               "writable by group or others (run 'chown root %1$s && chmod go-w "
+                               "%1$s', or set allow_unsafe_permissions = true in [hooks]) (and 1 "
+                               "other hook script failed)",
+                               script);
+    g_assert_cmpstr(err->message, ==, expected);
     log = read_log(f);
     g_assert_cmpstr(log, ==, "");
 
@@ -589,6 +633,7 @@ main(int argc, char **argv)
     ADD("/hook/stderr-capped", test_stderr_capped);
     ADD("/hook/timeout", test_timeout);
     ADD("/hook/timeout-term-ignored", test_timeout_term_ignored);
+    ADD("/hook/first-failure-code", test_first_failure_code);
     ADD("/hook/background-child", test_background_child);
     ADD("/hook/added-between-calls", test_added_between_calls);
     ADD("/hook/permissions", test_permissions);

@@ -19,10 +19,13 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,6 +40,8 @@
 #define EXIT_DRAIN_LIMIT (1024 * 1024)
 #define GROUP_POLL_MS 10
 #define OUTPUT_WATCH_DELAY_MS 20
+/* The shortest slice Linux grants a SCHED_OTHER task (see virCommandSetPromptStart). */
+#define PROMPT_SLICE_NS 100000
 
 GQuark
 virCommandErrorQuark(void)
@@ -64,6 +69,7 @@ struct _virCommand {
     GArray *passfds;     /* int, caller-owned */
     gboolean newgroup;
     gboolean newsession;
+    gboolean prompt;
     char *cwd;
     guint timeout_ms;
     guint grace_ms;
@@ -391,6 +397,30 @@ virCommandSetNewSession(virCommand *cmd, gboolean newsession)
     cmd->newsession = newsession;
 }
 
+/**
+ * virCommandSetPromptStart:
+ * @prompt: ask the scheduler to run the new child at once
+ *
+ * For short children the caller waits for (hooks).  On a machine whose
+ * CPUs are all busy (TCG guests), a new child is often queued behind a
+ * CPU-bound thread until that thread's slice ends, up to a scheduler tick,
+ * while the caller sits blocked in the spawn.  With this set, the calling
+ * thread asks for the shortest EEVDF slice (Linux >= 6.12; a no-op before)
+ * just for the time of the spawn; the child inherits it, so it preempts
+ * at once, and both get their previous attributes back as soon as the
+ * child has exec'd: the program itself runs with the caller's ordinary
+ * scheduling attributes (the slice is per thread: a child that starts a
+ * thread or process within microseconds of its exec, before the caller
+ * was back on a CPU, could pass the short slice on; nothing else changes,
+ * neither the policy nor the nice value nor the weight).
+ */
+void
+virCommandSetPromptStart(virCommand *cmd, gboolean prompt)
+{
+    g_return_if_fail(cmd);
+    cmd->prompt = prompt;
+}
+
 void
 virCommandSetWorkingDirectory(virCommand *cmd, const char *dir)
 {
@@ -606,6 +636,56 @@ virCommandStrv(GPtrArray *arr)
     return v;
 }
 
+/* struct sched_attr of sched_setattr(2); <linux/sched/types.h> clashes with
+ * glibc's <sched.h>, and glibc 2.36 has no wrapper. */
+typedef struct {
+    uint32_t size;
+    uint32_t sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime;   /* for SCHED_OTHER: the slice, in ns */
+    uint64_t sched_deadline;
+    uint64_t sched_period;
+} virCommandSchedAttr;
+
+#define VIR_SCHED_FLAG_RESET_ON_FORK 0x01
+
+static int
+virCommandSchedSet(pid_t tid, const virCommandSchedAttr *attr)
+{
+    return syscall(SYS_sched_setattr, tid, attr, 0);
+}
+
+/* Gives the calling thread the shortest slice; @saved gets what to put
+ * back.  FALSE when nothing was changed (not SCHED_OTHER, old kernel...). */
+static gboolean
+virCommandPromptBegin(virCommandSchedAttr *saved)
+{
+    virCommandSchedAttr attr;
+
+    memset(saved, 0, sizeof(*saved));
+    if (syscall(SYS_sched_getattr, 0, saved, sizeof(*saved), 0) < 0 ||
+        saved->sched_policy != SCHED_OTHER || saved->sched_runtime <= PROMPT_SLICE_NS)
+        return FALSE;
+    saved->size = sizeof(*saved);
+    saved->sched_flags &= VIR_SCHED_FLAG_RESET_ON_FORK;
+    attr = *saved;
+    attr.sched_runtime = PROMPT_SLICE_NS;
+    return virCommandSchedSet(0, &attr) == 0;
+}
+
+/* The child has exec'd (posix_spawn returned): it, then we, get the
+ * caller's attributes back.  The child is not reaped, so @pid is still it. */
+static void
+virCommandPromptEnd(const virCommandSchedAttr *saved, pid_t pid)
+{
+    if (pid > 0 && virCommandSchedSet(pid, saved) < 0)
+        g_debug("cannot give process %d its scheduling attributes back: %s", (int)pid,
+                g_strerror(errno));
+    virCommandSchedSet(0, saved);
+}
+
 /**
  * virCommandStart:
  *
@@ -623,6 +703,8 @@ virCommandStart(virCommand *cmd, GError **error)
     g_autoptr(GArray) highfds = g_array_new(FALSE, FALSE, sizeof(int));
     g_autofree char **argv = virCommandStrv(cmd->argv);
     g_autofree char **envp = virCommandStrv(cmd->env);
+    virCommandSchedAttr sched;
+    gboolean prompt = FALSE;
     gboolean ok;
     int rc = 0;
 
@@ -639,8 +721,11 @@ virCommandStart(virCommand *cmd, GError **error)
     ok = virCommandBuildActions(cmd, &fa, highfds, &tmp, error);
     if (ok) {
         virCommandBuildAttrs(cmd, &attr);
+        prompt = cmd->prompt && virCommandPromptBegin(&sched);
         cmd->start_us = g_get_monotonic_time();
         rc = posix_spawn(&cmd->pid, cmd->binary, &fa, &attr, argv, envp);
+        if (prompt)
+            virCommandPromptEnd(&sched, rc == 0 ? cmd->pid : -1);
     }
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);

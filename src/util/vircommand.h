@@ -16,7 +16,10 @@
  *    the background and discarded past the cap);
  *  - on the deadline the whole process group (or the child alone when it
  *    does not get its own group) gets SIGTERM, then SIGKILL after a grace
- *    period.
+ *    period;
+ *  - the child runs with the calling thread's scheduling attributes (a
+ *    prompt start, virCommandSetPromptStart(), lends it a shorter slice
+ *    only until its exec).
  */
 #pragma once
 
@@ -77,6 +80,7 @@ int virCommandPassFD(virCommand *cmd, int fd);
 
 void virCommandSetNewProcessGroup(virCommand *cmd, gboolean newgroup);
 void virCommandSetNewSession(virCommand *cmd, gboolean newsession);
+void virCommandSetPromptStart(virCommand *cmd, gboolean prompt);
 void virCommandSetWorkingDirectory(virCommand *cmd, const char *dir);
 void virCommandSetTimeout(virCommand *cmd, guint timeout_ms);
 void virCommandSetGrace(virCommand *cmd, guint grace_ms);

@@ -337,12 +337,12 @@ virHookCheckPermissions(const virHookConfig *cfg, const char *path, GError **err
         return TRUE;
     if (stat(path, &sb) < 0) {
         int saved = errno;
-        g_set_error(error, VIR_HOOK_ERROR, VIR_HOOK_ERROR_FAILED,
+        g_set_error(error, VIR_HOOK_ERROR, VIR_HOOK_ERROR_REFUSED,
                     _("hook script '%s' cannot be inspected: %s"), path, g_strerror(saved));
         return FALSE;
     }
     if (sb.st_uid != 0 || (sb.st_mode & (S_IWGRP | S_IWOTH))) {
-        g_set_error(error, VIR_HOOK_ERROR, VIR_HOOK_ERROR_FAILED,
+        g_set_error(error, VIR_HOOK_ERROR, VIR_HOOK_ERROR_REFUSED,
                     _("hook script '%s' refused: it must be owned by root and not writable by "
                       "group or others (run 'chown root %s && chmod go-w %s', or set "
                       "allow_unsafe_permissions = true in [hooks])"),
@@ -446,6 +446,8 @@ virHookRunScript(const virHookConfig *cfg, const virHookInvocation *inv, const c
         virCommandSetOutputCapture(cmd, HOOK_STDOUT_CAP);
     virCommandSetErrorCapture(cmd, HOOK_STDERR_CAP);
     virCommandSetNewProcessGroup(cmd, TRUE);
+    /* the operation waits for it: do not let it queue behind a busy guest */
+    virCommandSetPromptStart(cmd, TRUE);
     virCommandSetTimeout(cmd, inv->timeout * 1000);
     virCommandSetGrace(cmd, cfg->grace_ms);
 
@@ -453,7 +455,7 @@ virHookRunScript(const virHookConfig *cfg, const virHookInvocation *inv, const c
 
     if (!virCommandStart(cmd, &spawn_err)) {
         g_info("hook ran: %s: could not start: %s", argv_str, spawn_err->message);
-        g_set_error(error, VIR_HOOK_ERROR, VIR_HOOK_ERROR_FAILED, _("hook script '%s' failed: %s"),
+        g_set_error(error, VIR_HOOK_ERROR, VIR_HOOK_ERROR_REFUSED, _("hook script '%s' failed: %s"),
                     path, spawn_err->message);
         return FALSE;
     }
@@ -484,7 +486,8 @@ virHookRunScript(const virHookConfig *cfg, const virHookInvocation *inv, const c
     }
 
     errtext = virHookErrText(res.err);
-    g_set_error(error, VIR_HOOK_ERROR, VIR_HOOK_ERROR_FAILED,
+    g_set_error(error, VIR_HOOK_ERROR,
+                res.timed_out ? VIR_HOOK_ERROR_TIMED_OUT : VIR_HOOK_ERROR_FAILED,
                 _("hook script '%s' failed (%s): %s"), path, what,
                 *errtext ? errtext : _("no error output"));
     return FALSE;

@@ -15,8 +15,19 @@
 #define VIR_HOOK_ERROR (virHookErrorQuark())
 GQuark virHookErrorQuark(void);
 
+/*
+ * When several scripts of one call fail, the error carries the code (and
+ * the message) of the first one that failed.
+ */
 typedef enum {
-    VIR_HOOK_ERROR_FAILED,    /* a script failed, was refused or could not run */
+    VIR_HOOK_ERROR_FAILED,    /* a script ran and failed: non-zero exit, killed by a
+                               * signal, or virtd could not wait for it */
+    VIR_HOOK_ERROR_TIMED_OUT, /* a script ran past its timeout and was killed (its
+                               * process group: SIGTERM, grace, SIGKILL) */
+    VIR_HOOK_ERROR_REFUSED,   /* a script never ran: the permission check refused it
+                               * or could not inspect it, or virtd could not start it
+                               * (exec failed: missing interpreter, no permission...;
+                               * or no pipe/pidfd could be made) */
 } virHookErrorCode;
 
 typedef enum {
