@@ -1,10 +1,11 @@
 /*
- * virdomaindriver.h: domain definitions, shared by the qemu and lxc drivers
+ * virdomaindriver.h: domains, shared by the qemu and lxc drivers
  *
- * The definition side of a hypervisor driver: the table of domains, their
- * persistent definitions under <conf_dir>/<driver>/, autostart links, and
- * the read-only entry points (lookups, lists, XML, state, info).  A driver
- * keeps one virDomainDriverState and exposes these through
+ * The definition side of a hypervisor driver: its domains and their
+ * persistent definitions under <conf_dir>/<driver>/ (a virObjList, see
+ * virobjlist.h: the same code serves networks), and the read-only entry
+ * points (lookups, lists, XML, state, info).  A driver keeps one
+ * virDomainDriverState and exposes these through
  * VIR_DOMAIN_DRIVER_DEFINE_ENTRY_POINTS.
  */
 #pragma once
