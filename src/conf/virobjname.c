@@ -3,7 +3,9 @@
  *
  * A name becomes a file name (<confdir>/qemu/<name>.xml), a hook argument
  * and part of log lines, so it is 1 to 255 bytes of valid UTF-8 without
- * '/' or control characters, and neither "." nor "..".
+ * '/' or control characters, not starting with '.' (the loaders skip
+ * hidden files: the definition would vanish at the next start), and not
+ * "-" (what hooks receive as "no object").
  */
 #define G_LOG_DOMAIN "virtd.conf"
 
@@ -63,6 +65,19 @@ virObjectNameCheck(const char *kind, const char *name, virErrorNumber code, GErr
     }
     if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
         virErrorSet(error, code, _("%s name '%s' is not allowed"), kind, name);
+        return FALSE;
+    }
+    if (name[0] == '.') {
+        virErrorSet(error, code,
+                    _("%s name '%s' must not start with '.': its definition would be a hidden "
+                      "file, which virtd does not load"),
+                    kind, name);
+        return FALSE;
+    }
+    if (strcmp(name, "-") == 0) {
+        virErrorSet(error, code,
+                    _("%s name '-' is not allowed: hook scripts get '-' for \"no object\""),
+                    kind);
         return FALSE;
     }
     return TRUE;
