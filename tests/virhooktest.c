@@ -373,6 +373,25 @@ test_stderr_capped(Fixture *f, gconstpointer data)
     g_assert_true(g_str_has_suffix(err->message, "eee..."));
 }
 
+/* A script's terminal escapes never reach the message: C0 controls but
+ * newline and tab, and DEL, are written as \xNN. */
+static void
+test_stderr_controls_escaped(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *expected = NULL;
+
+    g_free(testWriteScript(f->dir, "qemu",
+                           "#!/bin/sh\nprintf '\\033[31mred\\033[0m\\a\\tt\\r\\nline2\\177x' >&2\n"
+                           "exit 1\n"));
+    g_assert_false(call_prepare("vm", NULL, "<domain/>", &err));
+    g_assert_error(err, VIR_HOOK_ERROR, VIR_HOOK_ERROR_FAILED);
+    expected = g_strdup_printf("hook script '%s/qemu' failed (exit status 1): "
+                               "\\x1b[31mred\\x1b[0m\\x07\tt\\x0d\nline2\\x7fx",
+                               f->dir);
+    g_assert_cmpstr(err->message, ==, expected);
+}
+
 static void
 test_timeout(Fixture *f, gconstpointer data)
 {
@@ -631,6 +650,7 @@ main(int argc, char **argv)
     ADD("/hook/failures", test_failures);
     ADD("/hook/signal-and-exec-failure", test_signal_and_exec_failure);
     ADD("/hook/stderr-capped", test_stderr_capped);
+    ADD("/hook/stderr-controls-escaped", test_stderr_controls_escaped);
     ADD("/hook/timeout", test_timeout);
     ADD("/hook/timeout-term-ignored", test_timeout_term_ignored);
     ADD("/hook/first-failure-code", test_first_failure_code);

@@ -386,21 +386,43 @@ virHookAddEnv(virCommand *cmd, virHookDriver driver, const char *object, int op,
         virCommandAddEnvPair(cmd, "VIRTD_HOOK_RECONNECT", "1");
 }
 
-/* Trimmed, capped, valid UTF-8 text of a script's stderr. */
+/* @text with its C0 controls but newline and tab, and DEL, written as
+ * \xNN: a script's escape sequences never reach a terminal that shows
+ * the message (virsh's, the journal's). */
+static char *
+virHookEscapeControls(const char *text)
+{
+    GString *out = g_string_sized_new(strlen(text));
+
+    for (const char *p = text; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+            g_string_append_printf(out, "\\x%02x", c);
+        else
+            g_string_append_c(out, (char)c);
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* Trimmed, capped, valid UTF-8 text of a script's stderr, controls
+ * escaped. */
 static char *
 virHookErrText(GBytes *err)
 {
     gsize len = 0;
     const char *data = err ? g_bytes_get_data(err, &len) : NULL;
     g_autofree char *text = NULL;
+    g_autofree char *escaped = NULL;
 
     if (!data || len == 0)
         return g_strdup("");
     text = g_utf8_make_valid(data, MIN(len, HOOK_STDERR_MSG_CAP));
     g_strstrip(text);
+    escaped = virHookEscapeControls(text);
     if (len > HOOK_STDERR_MSG_CAP)
-        return g_strdup_printf("%s...", text);
-    return g_steal_pointer(&text);
+        return g_strdup_printf("%s...", escaped);
+    return g_steal_pointer(&escaped);
 }
 
 typedef struct {
