@@ -187,6 +187,18 @@ writeDef(fixture *f, const char *file, const char *text)
     g_assert_true(g_file_set_contents(path, text, -1, NULL));
 }
 
+/* <dir>/<file>, kept until the test ends */
+static const char *
+testPath(fixture *f, const char *file)
+{
+    static GPtrArray *keep;
+
+    if (!keep)
+        keep = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(keep, g_build_filename(f->dir, file, NULL));
+    return g_ptr_array_index(keep, keep->len - 1);
+}
+
 static gboolean
 defExists(fixture *f, const char *name)
 {
@@ -217,6 +229,15 @@ test_load(fixture *f, gconstpointer data)
     writeDef(f, "broken.xml", "<network><name>broken</name");
     writeDef(f, "other.xml", n1);          /* defines n1, not other */
     writeDef(f, "n3.xml", dup);            /* n1's uuid */
+    /* an atomic write interrupted: removed; look-alikes stay */
+    writeDef(f, "n1.xml.Ab3xZ9", n1);
+    writeDef(f, "notes.txt.Ab3xZ9", "");
+    writeDef(f, "n1.xml.tmp", "");
+    writeDef(f, ".xml.Ab3xZ9", "");
+    {
+        g_autofree char *d = g_build_filename(f->dir, "n4.xml.Ab3xZ9", NULL);
+        g_assert_cmpint(g_mkdir(d, 0755), ==, 0);
+    }
     link = g_build_filename(f->dir, "autostart", NULL);
     g_assert_cmpint(g_mkdir(link, 0755), ==, 0);
     g_free(link);
@@ -224,6 +245,8 @@ test_load(fixture *f, gconstpointer data)
     target = g_build_filename(f->dir, "n1.xml", NULL);
     g_assert_cmpint(symlink(target, link), ==, 0);
 
+    g_test_expect_message("virtd.file", G_LOG_LEVEL_INFO,
+                          "removed '*/n1.xml.Ab3xZ9', left by an interrupted write");
     /* in name order */
     g_test_expect_message("virtd.driver", G_LOG_LEVEL_WARNING,
                           "skipping network definition '*/broken.xml': *");
@@ -245,7 +268,12 @@ test_load(fixture *f, gconstpointer data)
     g_assert_false(o->active);
     for (guint i = 0; i < all->len; i++)
         virObjListUnref(&f->list, g_ptr_array_index(all, i));
-    /* the skipped files are still there */
+    /* the skipped files are still there, the temporary one is not */
+    g_assert_false(g_file_test(testPath(f, "n1.xml.Ab3xZ9"), G_FILE_TEST_EXISTS));
+    g_assert_true(g_file_test(testPath(f, "notes.txt.Ab3xZ9"), G_FILE_TEST_EXISTS));
+    g_assert_true(g_file_test(testPath(f, "n1.xml.tmp"), G_FILE_TEST_EXISTS));
+    g_assert_true(g_file_test(testPath(f, ".xml.Ab3xZ9"), G_FILE_TEST_EXISTS));
+    g_assert_true(g_file_test(testPath(f, "n4.xml.Ab3xZ9"), G_FILE_TEST_IS_DIR));
     g_assert_true(defExists(f, "broken"));
     g_assert_true(defExists(f, "other"));
     g_assert_true(defExists(f, "n3"));

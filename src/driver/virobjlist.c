@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "virerror.h"
+#include "virfile.h"
 
 #define DEF(list, obj) VIR_OBJ_LIST_FIELD(list, obj, gpointer, def)
 #define NEWDEF(list, obj) VIR_OBJ_LIST_FIELD(list, obj, gpointer, newdef)
@@ -71,7 +72,7 @@ virObjListLoadOne(virObjList *list, const char *path)
  * @opaque: the driver's, for the class's def_check
  *
  * Loads every definition.  Broken files are logged and skipped, never
- * deleted.
+ * deleted; what an interrupted atomic write left is removed.
  *
  * Returns: how many files there were.
  */
@@ -87,6 +88,7 @@ virObjListInit(virObjList *list, const virObjListClass *klass, const char *label
     g_mutex_init(&list->define_lock);
     list->objs = virObjectTableNew(klass->obj_clear);
     virConfigDirInit(&list->cfg, conf_dir, dirname);
+    virFileRemoveAtomicTemps(list->cfg.dir, ".xml");
     paths = virConfigDirList(&list->cfg);
     for (guint i = 0; i < paths->len; i++)
         virObjListLoadOne(list, g_ptr_array_index(paths, i));

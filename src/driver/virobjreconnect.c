@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 #include <unistd.h>
 
+#include "virfile.h"
 #include "virprocess.h"
 
 /* An object claimed at start-up. */
@@ -75,8 +76,10 @@ virObjReconnectClaim(virObjReconnect *rc, const char *path)
 void
 virObjReconnectClaimAll(virObjReconnect *rc, const char *status_dir)
 {
-    g_autoptr(GPtrArray) paths = virObjStatusList(status_dir);
+    g_autoptr(GPtrArray) paths = NULL;
 
+    virFileRemoveAtomicTemps(status_dir, ".xml");
+    paths = virObjStatusList(status_dir);
     for (guint i = 0; i < paths->len; i++)
         virObjReconnectClaim(rc, g_ptr_array_index(paths, i));
 }

@@ -11,7 +11,8 @@
  *     running from the first call, and a state-changing call waits for
  *     the reconnect instead of starting it a second time.  A status file
  *     that is unreadable, not named after its object, or a second one for
- *     the same object is ignored with a warning.
+ *     the same object is ignored with a warning.  What an interrupted
+ *     atomic write left ("<name>.xml.XXXXXX") is removed first.
  *  2. virObjReconnectAll(), once the sockets listen (so reconnect hooks
  *     may call virsh): for each claimed object, in the same order,
  *       - virtd stopped during its start (pid 0): what the start left

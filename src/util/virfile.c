@@ -102,6 +102,57 @@ virFileMakeDir(const char *path, int mode, GError **error)
     return TRUE;
 }
 
+/* Is @name what virFileWriteAtomic() names its temporary file for a
+ * "<x><suffix>": "<x><suffix>.XXXXXX"? */
+static gboolean
+virFileIsAtomicTemp(const char *name, const char *suffix)
+{
+    const char *dot = strrchr(name, '.');
+
+    if (!dot || dot == name || strlen(dot + 1) != 6)
+        return FALSE;
+    for (const char *p = dot + 1; *p; p++) {
+        if (!g_ascii_isalnum(*p))
+            return FALSE;
+    }
+    return (gsize)(dot - name) > strlen(suffix) &&
+           strncmp(dot - strlen(suffix), suffix, strlen(suffix)) == 0;
+}
+
+/**
+ * virFileRemoveAtomicTemps:
+ * @suffix: of the files written atomically there: ".xml"
+ *
+ * Removes the temporary files that virFileWriteAtomic() left in @dir when
+ * it was interrupted (virtd killed between the write and the rename):
+ * regular files "<name><suffix>.XXXXXX".  Call it only while nothing
+ * writes in @dir.
+ *
+ * Returns: how many were removed.
+ */
+guint
+virFileRemoveAtomicTemps(const char *dir, const char *suffix)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    guint removed = 0;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *path = NULL;
+
+        if (!virFileIsAtomicTemp(name, suffix))
+            continue;
+        path = g_build_filename(dir, name, NULL);
+        if (!g_file_test(path, G_FILE_TEST_IS_REGULAR) || g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+            continue;
+        if (g_unlink(path) == 0) {
+            g_info(_("removed '%s', left by an interrupted write"), path);
+            removed++;
+        }
+    }
+    return removed;
+}
+
 /**
  * virFileLock:
  *

@@ -17,3 +17,4 @@ gboolean virFileWriteAtomic(const char *path, const char *data, gssize len, int 
                             GError **error);
 gboolean virFileMakeDir(const char *path, int mode, GError **error);
 int virFileLock(const char *path, GError **error);
+guint virFileRemoveAtomicTemps(const char *dir, const char *suffix);

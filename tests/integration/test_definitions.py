@@ -214,6 +214,30 @@ def test_definitions_survive_restart_and_broken_files_are_skipped(virtd):
     assert broken.exists() and misnamed.exists(), "broken files are never deleted"
 
 
+def test_temporary_files_of_interrupted_writes_removed(virtd):
+    """virtd killed between an atomic write and its rename leaves
+    <name>.xml.XXXXXX behind; the next virtd removes them (definitions and
+    status files), and nothing else."""
+    virsh = Virsh(virtd)
+    assert virsh.define_file("dom", "keep", qemu_xml("keep")).returncode == 0
+    assert virtd.stop() == 0
+    temps = [virtd.conf_dir / "qemu" / "keep.xml.Qz81aB",
+             virtd.conf_dir / "network" / "n9.xml.x0X0x0",
+             virtd.run_dir / "qemu" / "keep.xml.k3Ep9t"]
+    kept = [virtd.conf_dir / "qemu" / "notes.txt.Qz81aB",
+            virtd.conf_dir / "qemu" / "keep.xml.bak"]
+    for p in temps + kept:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(qemu_xml("keep"))
+
+    virtd.start()
+    for p in temps:
+        virtd.wait_for_log(rf"removed '{re.escape(str(p))}', left by an interrupted write")
+        assert not p.exists()
+    assert all(p.exists() for p in kept)
+    assert virsh.rows("list", "--all") == [["-", "keep", "shut", "off"]]
+
+
 def test_lxc_definitions(virtd):
     lxc = Virsh(virtd, scheme="lxc")
     qemu = Virsh(virtd)
