@@ -288,13 +288,19 @@ static const NameCase nameCases[] = {
     {"del\x7f", "domain name 'del\\177' must not contain control characters"},
     {"c1\xc2\x85", "domain name 'c1\\302\\205' must not contain control characters"},
     {"bad\xff", "domain name 'bad\\377' is not valid UTF-8"},
+    {".hidden", "domain name '.hidden' must not start with '.': its definition would be a "
+                "hidden file, which virtd does not load"},
+    {"-", "domain name '-' is not allowed: hook scripts get '-' for \"no object\""},
+    {"-x", NULL},
+    {"a.", NULL},
 };
 
 static void
 testNames(void)
 {
-    g_autofree char *longest = g_strnfill(255, 'x');
-    g_autofree char *toolong = g_strnfill(256, 'x');
+    /* "<name>.xml.XXXXXX" fits in a file name */
+    g_autofree char *longest = g_strnfill(244, 'x');
+    g_autofree char *toolong = g_strnfill(245, 'x');
     g_autoptr(GError) err = NULL;
 
     for (size_t i = 0; i < G_N_ELEMENTS(nameCases); i++) {
@@ -313,7 +319,7 @@ testNames(void)
     g_assert_true(virObjectNameValidate("network", longest, &err));
     g_assert_false(virObjectNameValidate("network", toolong, &err));
     g_assert_error(err, VIR_ERROR, VIR_ERR_INVALID_ARG);
-    g_assert_true(g_str_has_suffix(err->message, "' is longer than 255 bytes"));
+    g_assert_true(g_str_has_suffix(err->message, "' is longer than 244 bytes"));
     g_assert_true(g_str_has_prefix(err->message, "network name 'xxx"));
 }
 

@@ -2,7 +2,7 @@
  * virobjname.c: the rules for domain and network names
  *
  * A name becomes a file name (<confdir>/qemu/<name>.xml), a hook argument
- * and part of log lines, so it is 1 to 255 bytes of valid UTF-8 without
+ * and part of log lines, so it is 1 to 244 bytes of valid UTF-8 without
  * '/' or control characters, not starting with '.' (the loaders skip
  * hidden files: the definition would vanish at the next start), and not
  * "-" (what hooks receive as "no object").

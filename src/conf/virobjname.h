@@ -7,8 +7,10 @@
 
 #include "virerror.h"
 
-/* Longest name accepted, in bytes (a file name under the config dir). */
-#define VIR_OBJECT_NAME_MAX 255
+/* Longest name accepted, in bytes: "<name>.xml.XXXXXX", the temporary
+ * file of an atomic write of a definition or status file, must fit in a
+ * file name (255 bytes). */
+#define VIR_OBJECT_NAME_MAX 244
 
 gboolean virObjectNameValidate(const char *kind, const char *name, GError **error);
 gboolean virObjectNameCheck(const char *kind, const char *name, virErrorNumber code,

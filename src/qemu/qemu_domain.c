@@ -106,7 +106,7 @@ qemuDomainEmitId(qemuDriver *drv, virDomainObj *obj, int event_id, int arg)
 }
 
 /* ------------------------------------------------------------------ */
-/* Status files: <status_dir>/<name>.xml, with the monitor's socket     */
+/* Status files: <status_dir>/<name>.xml; monitor sockets <id>.monitor */
 
 const virObjStatusClass qemuStatusClass = VIR_DOMAIN_STATUS_CLASS(VIR_XML_ATTRS("monitor"));
 
@@ -149,12 +149,22 @@ qemuDomainSaveStatus(qemuDriver *drv, virDomainObj *obj)
         g_warning(_("cannot save the status of a running domain: %s"), err->message);
 }
 
+/* The monitor socket of the start numbered @id: its length does not
+ * depend on the guest's name (a socket path has at most 107 bytes). */
+char *
+qemuDomainMonitorPath(qemuDriver *drv, int id)
+{
+    g_autofree char *file = g_strdup_printf("%d.monitor", id);
+
+    return g_build_filename(drv->status_dir, file, NULL);
+}
+
 void
-qemuDomainRemoveStatus(qemuDriver *drv, const char *name)
+qemuDomainRemoveStatus(qemuDriver *drv, const char *name, const char *monitor_path)
 {
     g_autofree char *path = qemuDomainStatusPath(drv, name, ".xml");
-    g_autofree char *mon = qemuDomainStatusPath(drv, name, ".monitor");
 
     g_unlink(path);
-    g_unlink(mon);
+    if (monitor_path)
+        g_unlink(monitor_path);
 }

@@ -101,4 +101,5 @@ void qemuDomainEmitId(qemuDriver *drv, virDomainObj *obj, int event_id, int arg)
 extern const virObjStatusClass qemuStatusClass;
 char *qemuDomainStatusPath(qemuDriver *drv, const char *name, const char *suffix);
 void qemuDomainSaveStatus(qemuDriver *drv, virDomainObj *obj);
-void qemuDomainRemoveStatus(qemuDriver *drv, const char *name);
+char *qemuDomainMonitorPath(qemuDriver *drv, int id);
+void qemuDomainRemoveStatus(qemuDriver *drv, const char *name, const char *monitor_path);

@@ -243,7 +243,7 @@ qemuProcessStopFull(qemuDriver *drv, virDomainObj *obj, const qemuStopReason *wh
 
     qemuProcessHookLogged(obj, VIR_HOOK_QEMU_OP_STOPPED, VIR_HOOK_SUBOP_END, NULL, why);
     qemuDomainCloseTaps(priv);
-    qemuDomainRemoveStatus(drv, name);
+    qemuDomainRemoveStatus(drv, name, priv->monitor_path);
     qemuProcessMarkStopped(obj, why);
     qemuProcessHookLogged(obj, VIR_HOOK_QEMU_OP_RELEASE, VIR_HOOK_SUBOP_END, why->reason, why);
     priv->stopping = FALSE;
@@ -737,6 +737,7 @@ qemuProcessStart(qemuDriver *drv, virDomainObj *obj, GError **error)
 {
     qemuDomainPriv *priv = qemuDomainGetPriv(obj);
     g_autofree char *name = NULL;
+    int id;
 
     if (obj->id != -1) {
         virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("domain is already running"));
@@ -745,10 +746,11 @@ qemuProcessStart(qemuDriver *drv, virDomainObj *obj, GError **error)
     if (!qemuProcessCheckDef(obj, error))
         return FALSE;
     name = g_strdup(obj->def->name);
+    id = g_atomic_int_add(&drv->next_id, 1);
     priv->gen++;
     g_free(priv->monitor_path);
-    priv->monitor_path = qemuDomainStatusPath(drv, name, ".monitor");
-    qemuProcessPrepareDef(drv, obj, g_atomic_int_add(&drv->next_id, 1));
+    priv->monitor_path = qemuDomainMonitorPath(drv, id);
+    qemuProcessPrepareDef(drv, obj, id);
 
     /* From here a status file exists, so a virtd killed in the middle of
      * the start finds the guest at its next start and cleans up. */

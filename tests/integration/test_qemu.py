@@ -55,6 +55,23 @@ def test_destroy(virtd, guest_files):
         os.kill(pid, 0)
 
 
+def test_longest_name_starts(virtd, guest_files):
+    """The longest name accepted, 244 bytes: QEMU's monitor socket is named
+    after the start, not the guest, so its path stays short enough for a
+    socket (it used to fail after 30 s for names over about 85 bytes)."""
+    name = "n" * 244
+    g = Guest(virtd, guest_files, name)
+    g.start()
+    assert g.state() == "running (booted)"
+    monitors = sorted(p.name for p in (virtd.run_dir / "qemu").iterdir()
+                      if p.name.endswith(".monitor"))
+    assert monitors == ["1.monitor"]
+    g.wait_ready()
+    assert g.virsh.run("destroy", name).stdout.strip() == f"Domain '{name}' destroyed"
+    assert g.state() == "shut off (destroyed)"
+    assert sorted(os.listdir(virtd.run_dir / "qemu")) == []
+
+
 @pytest.mark.parametrize("body,what", [
     ("if [ \"$2\" = prepare ]; then echo 'prepare says no' >&2; exit 1; fi", "exit status 1"),
     ("if [ \"$2\" = prepare ]; then kill -TERM $$; fi", "killed by signal 15 (SIGTERM)"),
