@@ -725,6 +725,24 @@ qemuProcessLaunch(qemuDriver *drv, virDomainObj *obj, GError **error)
     return TRUE;
 }
 
+/* A status file of this guest while it is not running is one virtd
+ * ignored at start-up (unreadable): its QEMU may still run, and a second
+ * one would take over the guest's files. */
+static gboolean
+qemuProcessCheckNoStatus(qemuDriver *drv, const char *name, GError **error)
+{
+    g_autofree char *path = qemuDomainStatusPath(drv, name, ".xml");
+
+    if (!g_file_test(path, G_FILE_TEST_EXISTS))
+        return TRUE;
+    virErrorSet(error, VIR_ERR_OPERATION_INVALID,
+                _("domain '%s' has a status file that virtd could not read at start-up "
+                  "('%s'): its QEMU may still be running; stop that QEMU if it is, then "
+                  "remove the file"),
+                name, path);
+    return FALSE;
+}
+
 /**
  * qemuProcessStart:
  *
@@ -746,6 +764,8 @@ qemuProcessStart(qemuDriver *drv, virDomainObj *obj, GError **error)
     if (!qemuProcessCheckDef(obj, error))
         return FALSE;
     name = g_strdup(obj->def->name);
+    if (!qemuProcessCheckNoStatus(drv, name, error))
+        return FALSE;
     id = g_atomic_int_add(&drv->next_id, 1);
     priv->gen++;
     g_free(priv->monitor_path);

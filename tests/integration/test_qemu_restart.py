@@ -366,3 +366,36 @@ def test_start_waiting_for_a_transient_guest_that_goes(virtd_factory, guest_file
     assert qemu_pids_of(uuid) == []
     assert qemu_calls(v) == START + stop_calls("unknown")
     assert "t1" not in virsh.out("list", "--all")
+
+
+def test_unreadable_status_file_blocks_a_second_qemu(virtd_factory, guest_files):
+    """A running guest's status file that virtd cannot read at start-up is
+    ignored and kept; the guest is then listed shut off, but starting it
+    is refused while the file is there: its QEMU may still run, and a
+    second one would take over its files."""
+    v = virtd_with_hooks(virtd_factory)
+    v.start()
+    g = Guest(v, guest_files)
+    g.start()
+    pid = g.qemu_pid()
+    assert v.stop() == 0
+    status = v.run_dir / "qemu" / "g1.xml"
+    text = status.read_text()
+    status.write_text(text[: len(text) // 2])
+    v.start()
+    v.wait_for_log(rf"ignoring status file '{re.escape(str(status))}': ")
+    assert g.state() == "shut off (unknown)"
+    p = g.virsh.run("start", "g1", check=False)
+    assert p.returncode != 0
+    assert (f"error: Requested operation is not valid: domain 'g1' has a status file that "
+            f"virtd could not read at start-up ('{status}'): its QEMU may still be running; "
+            f"stop that QEMU if it is, then remove the file") in p.stderr
+    assert not pid_gone(pid)
+    assert qemu_calls(v) == START
+    # the administrator stops that QEMU and removes the file: it starts
+    os.kill(pid, signal.SIGKILL)
+    wait_gone(pid)
+    status.unlink()
+    g.start()
+    assert g.state() == "running (booted)"
+    assert g.qemu_pid() != pid
