@@ -1074,6 +1074,15 @@ qemuProcessReconnectProcess(gpointer driver, gpointer object, pid_t pid, int pid
     priv->pid = pid;
     g_mutex_unlock(&obj->lock);
     priv->pidfd = pidfd;
+    if (obj->state == VIR_DOMAIN_SHUTOFF) {
+        /* saved between QEMU's spawn and its cont: the guest never ran and
+         * 'started' never did; the start is finished as a failed one */
+        g_warning(_("domain '%s' was being started when virtd stopped (QEMU pid %d never "
+                    "ran the guest)"),
+                  obj->def->name, (int)pid);
+        qemuProcessStop(drv, obj, &stopFailed);
+        return VIR_OBJ_RECONNECT_HANDLED;
+    }
     if (!qemuProcessAttach(drv, obj, QEMU_MONITOR_RECONNECT_MS, error))
         return VIR_OBJ_RECONNECT_LOST;
     if (qemuProcessResync(drv, obj, priv))

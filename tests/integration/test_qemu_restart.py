@@ -11,12 +11,13 @@ relative order is checked too.
 import os
 import re
 import signal
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import pid_gone, wait_for, wait_gone
+from conftest import pid_gone, wait_for, wait_gone, write_script
 from qemuutil import (BOOT_TIMEOUT, START, Guest, HangingHook, guest_files_fixture,  # noqa: F401
                       guest_xml, kill_factory_guests_fixture, qemu_calls, qemu_pids_of,
                       requires_qemu, status_pid, stop_calls, virtd_fixture, wait_calls)
@@ -399,3 +400,44 @@ def test_unreadable_status_file_blocks_a_second_qemu(virtd_factory, guest_files)
     g.start()
     assert g.state() == "running (booted)"
     assert g.qemu_pid() != pid
+
+
+def test_sigkill_of_virtd_between_spawn_and_cont(virtd_factory, guest_files):
+    """Killed after QEMU's spawn (its pid saved) but before its cont: the
+    guest never ran and 'started' never did, so once virtd is back the
+    start is finished as a failed one: QEMU killed, stopped and release
+    'failed', listed 'shut off (failed)' without an id, startable again."""
+    v = virtd_factory()
+    v.install_hook("qemu")
+    marker = v.tmp_dir / "spawned"
+    go = v.tmp_dir / "go"
+    wrapper = v.tmp_dir / "qemu-wrapper"
+    write_script(wrapper, f"#!/bin/sh\necho \"$$\" > {marker}\n"
+                          f"while [ ! -e {go} ]; do sleep 0.05; done\n"
+                          f"exec /usr/bin/qemu-system-x86_64 \"$@\"\n")
+    v.start()
+    g = Guest(v, guest_files)
+    virsh = Virsh(v)
+    uuid = virsh.out("domuuid", "g1").strip()
+    xml = guest_xml(guest_files, "g1", g.serial, uuid=uuid).replace(
+        "<emulator>/usr/bin/qemu-system-x86_64</emulator>", f"<emulator>{wrapper}</emulator>")
+    assert virsh.define_file("dom", "g1", xml).returncode == 0
+    starter = threading.Thread(target=g.start, kwargs={"check": False})
+    starter.start()
+    wait_for(marker.exists, BOOT_TIMEOUT, "QEMU's spawn")
+    pid = int(marker.read_text())
+    wait_for(lambda: status_pid(v, "g1") == pid, BOOT_TIMEOUT, "the status file with QEMU's pid")
+    v.kill()
+    starter.join(timeout=30)
+    go.touch()
+    wait_for(lambda: b"qemu-system" in Path(f"/proc/{pid}/cmdline").read_bytes(),
+             BOOT_TIMEOUT, "the wrapper to exec QEMU")
+
+    v.start()
+    assert wait_calls(v, 4) == START[:2] + stop_calls("failed")
+    wait_gone(pid)
+    assert g.state() == "shut off (failed)"
+    assert virsh.rows("list", "--all") == [["-", "g1", "shut", "off"]]
+    assert list((v.run_dir / "qemu").glob("*.xml")) == []
+    v.wait_for_log(rf"domain 'g1' was being started when virtd stopped \(QEMU pid {pid} never "
+                   rf"ran the guest\)")
