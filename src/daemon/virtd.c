@@ -11,6 +11,7 @@
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "remote_dispatch.h"
@@ -205,6 +206,25 @@ virtdCheckConfig(const char *path)
     return 0;
 }
 
+/* Every client, guest monitor, tap and hook pipe is a file descriptor:
+ * the soft limit (1024 under systemd) is raised to the hard one, so that
+ * idle clients cannot use up what the daemon needs.  GLib polls, nothing
+ * here uses select(). */
+static void
+virtdRaiseFdLimit(void)
+{
+    struct rlimit rl;
+    rlim_t soft;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+        return;
+    soft = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+        g_info(_("open files limit raised from %llu to %llu"), (unsigned long long)soft,
+               (unsigned long long)rl.rlim_max);
+}
+
 static int
 virtdRun(virtdDaemon *d)
 {
@@ -222,6 +242,7 @@ virtdRun(virtdDaemon *d)
     virHookSetConfig(d->cfg->hooks);
     g_info(_("virtd %s starting: configuration '%s', hooks in '%s'"), VERSION, d->config_path,
            virHookConfigGetDir(d->cfg->hooks));
+    virtdRaiseFdLimit();
 
     d->loop = g_main_loop_new(NULL, FALSE);
     d->tasks = g_thread_pool_new(virtdTaskRun, d, 1, FALSE, NULL);

@@ -29,6 +29,7 @@ import dataclasses
 import json
 import os
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -452,7 +453,8 @@ class VirtdInstance:
         return [self.unshare, "--mount", "--net", "--", str(self.binary),
                 "--config", str(self.config_path), "--verbose", *extra_args]
 
-    def start(self, wait=True, timeout=READY_TIMEOUT, extra_args=()):
+    def start(self, wait=True, timeout=READY_TIMEOUT, extra_args=(), nofile=None):
+        """@nofile: (soft, hard) RLIMIT_NOFILE virtd starts with."""
         assert not self.running(), "virtd already running"
         self.ready_at = None
         with open(self.log_path, "ab") as log:
@@ -463,7 +465,9 @@ class VirtdInstance:
             self.proc = subprocess.Popen(
                 self.command(extra_args), stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, env=minimal_env(self.env), cwd=self.base,
-                start_new_session=True)
+                start_new_session=True,
+                preexec_fn=(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, nofile))
+                if nofile else None)
         if wait:
             self.wait_ready(timeout)
         return self

@@ -424,3 +424,20 @@ def test_systemd_notify(virtd_factory, tmp_path):
                                                        {"VIRTD_HOOK_OP": "shutdown"}]
     finally:
         sock.close()
+
+
+def _nofile(pid):
+    for line in open(f"/proc/{pid}/limits"):
+        if line.startswith("Max open files"):
+            soft, hard = line.split()[3:5]
+            return int(soft), int(hard)
+    raise AssertionError(f"no 'Max open files' in /proc/{pid}/limits")
+
+
+def test_open_files_limit_raised_to_hard(virtd_factory):
+    """Started with systemd's soft limit of 1024, virtd raises it to the
+    hard limit, so that idle clients cannot use up its descriptors."""
+    v = virtd_factory()
+    v.start(nofile=(1024, 4096))
+    assert _nofile(v.pid) == (4096, 4096)
+    v.wait_for_log(r"open files limit raised from 1024 to 4096")
