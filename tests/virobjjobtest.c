@@ -176,20 +176,30 @@ waiter_start(waiter *w)
     return t;
 }
 
+/* The holder of @o's job ends it while @w waits for it (having marked the
+ * object removed first if @remove); returns once @w is done. */
+static void
+waiter_run_past_end(testObj *o, waiter *w, gboolean remove)
+{
+    GThread *t = waiter_start(w);
+
+    if (remove)
+        virObjJobMarkRemoved(&o->job);
+    g_atomic_int_set(&w->ended, 1);
+    virObjJobEnd(&o->job);
+    g_thread_join(t);
+}
+
 /* A waiting client gets the job once the holder ends it. */
 static void
 test_wait_then_acquire(void)
 {
     testObj o;
     waiter w = {.o = &o, .caller = &client, .wait = 600};
-    GThread *t;
 
     testObjInit(&o);
     g_assert_true(virObjJobBegin(&o.job, NULL, "start", 0, NULL));
-    t = waiter_start(&w);
-    g_atomic_int_set(&w.ended, 1);
-    virObjJobEnd(&o.job);
-    g_thread_join(t);
+    waiter_run_past_end(&o, &w, FALSE);
     g_assert_no_error(w.err);
     g_assert_true(w.ok);
     g_assert_true(w.saw_end);
@@ -203,15 +213,10 @@ test_removed_fails_waiters(void)
     testObj o;
     waiter w = {.o = &o, .caller = &client, .wait = 600};
     g_autoptr(GError) err = NULL;
-    GThread *t;
 
     testObjInit(&o);
     g_assert_true(virObjJobBegin(&o.job, NULL, "destroy", 0, NULL));
-    t = waiter_start(&w);
-    virObjJobMarkRemoved(&o.job);
-    g_atomic_int_set(&w.ended, 1);
-    virObjJobEnd(&o.job);
-    g_thread_join(t);
+    waiter_run_past_end(&o, &w, TRUE);
     g_assert_false(w.ok);
     g_assert_error(w.err, VIR_ERROR, VIR_ERR_NO_DOMAIN);
     g_assert_cmpstr(w.err->message, ==,
@@ -232,16 +237,11 @@ test_own_work_waits(void)
 {
     testObj o;
     waiter w = {.o = &o, .caller = NULL, .wait = VIR_OBJ_JOB_WAIT_FOREVER};
-    GThread *t;
 
     testObjInit(&o);
     g_assert_true(virObjJobBegin(&o.job, NULL, "start", 0, NULL));
     virObjJobSetHookPgid(getpgrp(), &o.job);
-    t = waiter_start(&w);
-    virObjJobMarkRemoved(&o.job);
-    g_atomic_int_set(&w.ended, 1);
-    virObjJobEnd(&o.job);
-    g_thread_join(t);
+    waiter_run_past_end(&o, &w, TRUE);
     g_assert_no_error(w.err);
     g_assert_true(w.ok);
     g_assert_true(w.saw_end);

@@ -110,12 +110,6 @@ virConfigDirIsAutostart(const virConfigDir *cd, const char *name)
     return lstat(link, &sb) == 0;
 }
 
-static gint
-virConfigDirComparePaths(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /**
  * virConfigDirList:
  *
@@ -124,14 +118,5 @@ virConfigDirComparePaths(gconstpointer a, gconstpointer b)
 GPtrArray *
 virConfigDirList(const virConfigDir *cd)
 {
-    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GDir) d = g_dir_open(cd->dir, 0, NULL);
-    const char *name;
-
-    while (d && (name = g_dir_read_name(d))) {
-        if (g_str_has_suffix(name, ".xml") && name[0] != '.')
-            g_ptr_array_add(paths, g_build_filename(cd->dir, name, NULL));
-    }
-    g_ptr_array_sort(paths, virConfigDirComparePaths);
-    return paths;
+    return virFileListSuffix(cd->dir, ".xml");
 }

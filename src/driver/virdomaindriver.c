@@ -138,7 +138,7 @@ virDomainListDefFormat(gconstpointer def)
 }
 
 static const unsigned char *
-virDomainListDefUUID(gconstpointer def)
+virDomainDriverDefUUID(gconstpointer def)
 {
     return ((const virDomainDef *)def)->uuid;
 }
@@ -164,9 +164,9 @@ static const virObjListClass virDomainObjListClass = {
     .def_parse = virDomainListDefParse,
     .def_parse_file = virDomainListDefParseFile,
     .def_format = virDomainListDefFormat,
-    .def_name = virDomainStatusDefName,
-    .def_uuid = virDomainListDefUUID,
-    .def_free = virDomainStatusDefFree,
+    .def_name = virDomainDriverDefName,
+    .def_uuid = virDomainDriverDefUUID,
+    .def_free = virDomainDriverDefFree,
     .def_check = virDomainListDefCheck,
 };
 
@@ -523,13 +523,13 @@ virDomainStatusDefFormat(gconstpointer def, const virObjStatus *st)
 }
 
 const char *
-virDomainStatusDefName(gconstpointer def)
+virDomainDriverDefName(gconstpointer def)
 {
     return ((const virDomainDef *)def)->name;
 }
 
 void
-virDomainStatusDefFree(gpointer def)
+virDomainDriverDefFree(gpointer def)
 {
     virDomainDefFree(def);
 }

@@ -61,16 +61,17 @@ virDomainObj *virDomainDriverAddTransient(virDomainDriverState *st, virDomainDef
                                           GError **error);
 void virDomainDriverRemoveIfTransient(virDomainDriverState *st, virDomainObj *obj);
 
-/* The live definition in a domain's status file (virObjStatusClass). */
+/* A definition as the shared core handles it (virObjListClass,
+ * virObjStatusClass): its name, freed; the live one in a status file. */
+const char *virDomainDriverDefName(gconstpointer def);
+void virDomainDriverDefFree(gpointer def);
 gpointer virDomainStatusDefParse(const char *xml, GError **error);
 char *virDomainStatusDefFormat(gconstpointer def, const virObjStatus *st);
-const char *virDomainStatusDefName(gconstpointer def);
-void virDomainStatusDefFree(gpointer def);
 #define VIR_DOMAIN_STATUS_CLASS(driver_attrs)                                                  \
     {                                                                                          \
         .root = "domstatus", .def_root = "domain", .attrs = (driver_attrs),                    \
         .def_parse = virDomainStatusDefParse, .def_format = virDomainStatusDefFormat,          \
-        .def_name = virDomainStatusDefName, .def_free = virDomainStatusDefFree,                \
+        .def_name = virDomainDriverDefName, .def_free = virDomainDriverDefFree,                \
     }
 
 gboolean virDomainDriverLookupByName(virDomainDriverState *st, const char *name,

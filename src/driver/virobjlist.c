@@ -212,13 +212,16 @@ virObjListDefine(virObjList *list, const char *xml, gboolean *updated, GError **
     locker = g_mutex_locker_new(&list->define_lock);
     if ((k->def_check && !k->def_check(list, def, TRUE, error)) ||
         !virObjectTableCheckClash(list->objs, k->def_name(def), k->def_uuid(def), k->kind,
-                                  VIR_ERR_OPERATION_FAILED, error) ||
-        !(formatted = k->def_format(def), virConfigDirSave(&list->cfg, k->def_name(def),
-                                                           formatted, error))) {
-        k->def_free(def);
-        return NULL;
-    }
+                                  VIR_ERR_OPERATION_FAILED, error))
+        goto refused;
+    formatted = k->def_format(def);
+    if (!virConfigDirSave(&list->cfg, k->def_name(def), formatted, error))
+        goto refused;
     return virObjListAssign(list, def, updated);
+
+ refused:
+    k->def_free(def);
+    return NULL;
 }
 
 /**

@@ -218,12 +218,6 @@ virObjStatusLoad(virObjStatus *st, const char *path, GError **error)
     return virObjStatusParse(st, text, path, error);
 }
 
-static gint
-virObjStatusComparePaths(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /**
  * virObjStatusList:
  *
@@ -233,14 +227,5 @@ virObjStatusComparePaths(gconstpointer a, gconstpointer b)
 GPtrArray *
 virObjStatusList(const char *dir)
 {
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
-    const char *name;
-
-    while (d && (name = g_dir_read_name(d))) {
-        if (g_str_has_suffix(name, ".xml"))
-            g_ptr_array_add(paths, g_build_filename(dir, name, NULL));
-    }
-    g_ptr_array_sort(paths, virObjStatusComparePaths);
-    return paths;
+    return virFileListSuffix(dir, ".xml");
 }

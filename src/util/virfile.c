@@ -102,6 +102,34 @@ virFileMakeDir(const char *path, int mode, GError **error)
     return TRUE;
 }
 
+static gint
+virFileComparePaths(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/**
+ * virFileListSuffix:
+ *
+ * Returns: (transfer full): the paths of the files of @dir whose names end
+ * in @suffix, hidden ones ("." first) left out, in byte order (stable
+ * for hooks and logs); empty if @dir cannot be read.
+ */
+GPtrArray *
+virFileListSuffix(const char *dir, const char *suffix)
+{
+    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        if (g_str_has_suffix(name, suffix) && name[0] != '.')
+            g_ptr_array_add(paths, g_build_filename(dir, name, NULL));
+    }
+    g_ptr_array_sort(paths, virFileComparePaths);
+    return paths;
+}
+
 /* Is @name what virFileWriteAtomic() names its temporary file for a
  * "<x><suffix>": "<x><suffix>.XXXXXX"? */
 static gboolean

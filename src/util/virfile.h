@@ -18,3 +18,4 @@ gboolean virFileWriteAtomic(const char *path, const char *data, gssize len, int 
 gboolean virFileMakeDir(const char *path, int mode, GError **error);
 int virFileLock(const char *path, GError **error);
 guint virFileRemoveAtomicTemps(const char *dir, const char *suffix);
+GPtrArray *virFileListSuffix(const char *dir, const char *suffix);
