@@ -35,6 +35,14 @@ test_defaults(void)
     g_assert_cmpint(cfg->reconnect_failure, ==, VIR_CONF_RECONNECT_FAILURE_KEEP);
     g_assert_cmpstr(cfg->qemu_emulator, ==, "/usr/bin/qemu-system-x86_64");
     g_assert_cmpuint(cfg->qemu_job_wait, ==, 60);
+    g_assert_cmpuint(cfg->server.max_clients, ==, 5000);
+    g_assert_cmpuint(cfg->server.max_readonly_clients, ==, 1000);
+    g_assert_cmpuint(cfg->server.max_clients_per_uid, ==, 64);
+    g_assert_cmpuint(cfg->server.open_timeout, ==, 30);
+    g_assert_cmpuint(cfg->server.frame_timeout, ==, 30);
+    g_assert_cmpuint(cfg->server.keepalive_interval, ==, 5);
+    g_assert_cmpuint(cfg->server.keepalive_count, ==, 5);
+    g_assert_cmpuint(cfg->server.input_budget, ==, 256);
     g_assert_cmpuint(virHookConfigGetTimeout(cfg->hooks, VIR_HOOK_DRIVER_QEMU,
                                              VIR_HOOK_QEMU_OP_START),
                      ==, 120);
@@ -62,7 +70,16 @@ test_full(void)
                                        "allow_unsafe_permissions = true\n"
                                        "[qemu]\n"
                                        "emulator = /opt/qemu/bin/qemu-system-x86_64\n"
-                                       "job_wait = 5\n");
+                                       "job_wait = 5\n"
+                                       "[server]\n"
+                                       "max_clients = 100\n"
+                                       "max_readonly_clients = 0\n"
+                                       "max_clients_per_uid = 3\n"
+                                       "open_timeout = 0\n"
+                                       "frame_timeout = 7\n"
+                                       "keepalive_interval = 0\n"
+                                       "keepalive_count = 0\n"
+                                       "input_budget = 32\n");
     g_autoptr(virtdConfig) cfg = NULL;
     g_autoptr(GError) err = NULL;
 
@@ -75,6 +92,14 @@ test_full(void)
     g_assert_cmpint(cfg->reconnect_failure, ==, VIR_CONF_RECONNECT_FAILURE_KILL);
     g_assert_cmpstr(cfg->qemu_emulator, ==, "/opt/qemu/bin/qemu-system-x86_64");
     g_assert_cmpuint(cfg->qemu_job_wait, ==, 5);
+    g_assert_cmpuint(cfg->server.max_clients, ==, 100);
+    g_assert_cmpuint(cfg->server.max_readonly_clients, ==, 0);
+    g_assert_cmpuint(cfg->server.max_clients_per_uid, ==, 3);
+    g_assert_cmpuint(cfg->server.open_timeout, ==, 0);
+    g_assert_cmpuint(cfg->server.frame_timeout, ==, 7);
+    g_assert_cmpuint(cfg->server.keepalive_interval, ==, 0);
+    g_assert_cmpuint(cfg->server.keepalive_count, ==, 0);
+    g_assert_cmpuint(cfg->server.input_budget, ==, 32);
     g_assert_cmpuint(virHookConfigGetTimeout(cfg->hooks, VIR_HOOK_DRIVER_QEMU,
                                              VIR_HOOK_QEMU_OP_PREPARE),
                      ==, 5);
@@ -124,6 +149,20 @@ static const BadCase badCases[] = {
     {"[qemu]\njob_wait = forever\n", VIR_CONF_ERROR_VALUE,
      "[qemu] job_wait: 'forever' is not a number of seconds between 0 and 86400"},
     {"[qemu]\nbinary = /x\n", VIR_CONF_ERROR_KEY, "unknown key 'binary' in [qemu]"},
+    {"[server]\nmax_client = 3\n", VIR_CONF_ERROR_KEY, "unknown key 'max_client' in [server]"},
+    {"[server]\nmax_clients = 0\n", VIR_CONF_ERROR_VALUE,
+     "[server] max_clients: '0' is not a whole number between 1 and 1000000"},
+    {"[server]\nmax_clients_per_uid = many\n", VIR_CONF_ERROR_VALUE,
+     "[server] max_clients_per_uid: 'many' is not a whole number between 1 and 1000000"},
+    {"[server]\nkeepalive_count = 101\n", VIR_CONF_ERROR_VALUE,
+     "[server] keepalive_count: '101' is not a whole number between 0 and 100"},
+    {"[server]\ninput_budget = 16\n", VIR_CONF_ERROR_VALUE,
+     "[server] input_budget: '16' is not a whole number between 32 and 1048576"},
+    {"[server]\nframe_timeout = -1\n", VIR_CONF_ERROR_VALUE,
+     "[server] frame_timeout: '-1' is not a whole number between 0 and 86400"},
+    {"[server]\nmax_clients = 500\n", VIR_CONF_ERROR_VALUE,
+     "[server] max_readonly_clients: 1000 must be below max_clients (500), so that read-only "
+     "clients cannot take every connection slot"},
 };
 
 static void

@@ -41,6 +41,16 @@ virtdConfigNew(void)
     cfg->qemu_emulator = g_strdup(VIRTD_DEFAULT_QEMU_EMULATOR);
     cfg->qemu_job_wait = VIRTD_DEFAULT_JOB_WAIT;
     cfg->hooks = virHookConfigNew(VIRTD_DEFAULT_HOOKS_DIR);
+    cfg->server = (virtdServerConfig){
+        .max_clients = 5000,
+        .max_readonly_clients = 1000,
+        .max_clients_per_uid = 64,
+        .open_timeout = 30,
+        .frame_timeout = 30,
+        .keepalive_interval = 5,
+        .keepalive_count = 5,
+        .input_budget = 256,
+    };
     return cfg;
 }
 
@@ -243,6 +253,72 @@ virtdConfigLoadQemu(virtdConfig *cfg, GKeyFile *kf, const char *path, GError **e
     return TRUE;
 }
 
+/* [server]: every key is a whole number within its range */
+static const struct {
+    const char *key;
+    gsize offset;
+    guint min;
+    guint max;
+} virtdServerKeys[] = {
+    {"max_clients", G_STRUCT_OFFSET(virtdServerConfig, max_clients), 1, 1000000},
+    {"max_readonly_clients", G_STRUCT_OFFSET(virtdServerConfig, max_readonly_clients), 0,
+     1000000},
+    {"max_clients_per_uid", G_STRUCT_OFFSET(virtdServerConfig, max_clients_per_uid), 1,
+     1000000},
+    {"open_timeout", G_STRUCT_OFFSET(virtdServerConfig, open_timeout), 0, CONF_MAX_TIMEOUT},
+    {"frame_timeout", G_STRUCT_OFFSET(virtdServerConfig, frame_timeout), 0, CONF_MAX_TIMEOUT},
+    {"keepalive_interval", G_STRUCT_OFFSET(virtdServerConfig, keepalive_interval), 0,
+     CONF_MAX_TIMEOUT},
+    {"keepalive_count", G_STRUCT_OFFSET(virtdServerConfig, keepalive_count), 0, 100},
+    /* MiB: at least two of the largest frames (16 MiB) */
+    {"input_budget", G_STRUCT_OFFSET(virtdServerConfig, input_budget), 32, 1024 * 1024},
+};
+
+static gboolean
+virtdConfigLoadServerKey(virtdConfig *cfg, GKeyFile *kf, const char *path, const char *key,
+                         GError **error)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(virtdServerKeys); i++) {
+        g_autofree char *value = NULL;
+        guint64 n;
+
+        if (!g_str_equal(key, virtdServerKeys[i].key))
+            continue;
+        value = g_key_file_get_value(kf, "server", key, NULL);
+        g_strstrip(value);
+        if (!g_ascii_string_to_unsigned(value, 10, virtdServerKeys[i].min,
+                                        virtdServerKeys[i].max, &n, NULL)) {
+            g_autofree char *why =
+                g_strdup_printf(_("'%s' is not a whole number between %u and %u"), value,
+                                virtdServerKeys[i].min, virtdServerKeys[i].max);
+            return virtdConfigBadValue(path, "server", key, why, error);
+        }
+        G_STRUCT_MEMBER(guint, &cfg->server, virtdServerKeys[i].offset) = (guint)n;
+        return TRUE;
+    }
+    return virtdConfigUnknownKey(path, "server", key, error);
+}
+
+static gboolean
+virtdConfigLoadServer(virtdConfig *cfg, GKeyFile *kf, const char *path, GError **error)
+{
+    g_auto(GStrv) keys = g_key_file_get_keys(kf, "server", NULL, NULL);
+
+    for (size_t i = 0; keys && keys[i]; i++) {
+        if (!virtdConfigLoadServerKey(cfg, kf, path, keys[i], error))
+            return FALSE;
+    }
+    /* root keeps client slots whatever read-only clients do */
+    if (cfg->server.max_readonly_clients >= cfg->server.max_clients) {
+        g_autofree char *why = g_strdup_printf(
+            _("%u must be below max_clients (%u), so that read-only clients cannot take every "
+              "connection slot"),
+            cfg->server.max_readonly_clients, cfg->server.max_clients);
+        return virtdConfigBadValue(path, "server", "max_readonly_clients", why, error);
+    }
+    return TRUE;
+}
+
 /**
  * virtdConfigLoad:
  * @path: the file
@@ -278,6 +354,9 @@ virtdConfigLoad(const char *path, gboolean must_exist, GError **error)
                 return NULL;
         } else if (g_str_equal(groups[i], "qemu")) {
             if (!virtdConfigLoadQemu(cfg, kf, path, error))
+                return NULL;
+        } else if (g_str_equal(groups[i], "server")) {
+            if (!virtdConfigLoadServer(cfg, kf, path, error))
                 return NULL;
         } else {
             g_set_error(error, VIR_CONF_ERROR, VIR_CONF_ERROR_KEY,

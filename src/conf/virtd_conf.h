@@ -23,6 +23,18 @@ typedef enum {
 } virConfReconnectFailure;
 VIR_ENUM_DECL(virConfReconnectFailure);
 
+/* [server]: limits on clients (see virtd.conf(5)) */
+typedef struct {
+    guint max_clients;
+    guint max_readonly_clients;
+    guint max_clients_per_uid;
+    guint open_timeout;       /* seconds, 0: none */
+    guint frame_timeout;      /* seconds, 0: none */
+    guint keepalive_interval; /* seconds, 0: no PINGs */
+    guint keepalive_count;
+    guint input_budget;       /* MiB */
+} virtdServerConfig;
+
 typedef struct {
     char *path;              /* the file it came from, NULL for defaults */
     char *conf_dir;
@@ -32,6 +44,7 @@ typedef struct {
     char *qemu_emulator;     /* [qemu] emulator: when a domain has no <emulator> */
     guint qemu_job_wait;     /* [qemu] job_wait: seconds a call waits for a busy guest */
     virHookConfig *hooks;    /* hooks dir, timeouts, permission check */
+    virtdServerConfig server;
 } virtdConfig;
 
 virtdConfig *virtdConfigNew(void);

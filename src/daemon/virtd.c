@@ -77,6 +77,23 @@ virtdKeepPaths(virtdConfig *cur, virtdConfig *next)
     }
 }
 
+static virNetServerLimits
+virtdServerLimits(const virtdConfig *cfg)
+{
+    const virtdServerConfig *c = &cfg->server;
+
+    return (virNetServerLimits){
+        .max_clients = c->max_clients,
+        .max_readonly_clients = c->max_readonly_clients,
+        .max_clients_per_uid = c->max_clients_per_uid,
+        .open_timeout = c->open_timeout,
+        .frame_timeout = c->frame_timeout,
+        .keepalive_interval = c->keepalive_interval,
+        .keepalive_count = c->keepalive_count,
+        .input_budget = (gsize)c->input_budget * 1024 * 1024,
+    };
+}
+
 static void
 virtdReload(virtdDaemon *d)
 {
@@ -93,6 +110,11 @@ virtdReload(virtdDaemon *d)
         virtdConfigFree(d->cfg);
         d->cfg = next;
         virHookSetConfig(d->cfg->hooks);
+        if (d->server) {
+            virNetServerLimits limits = virtdServerLimits(d->cfg);
+
+            remoteServerSetLimits(d->server, &limits);
+        }
     }
     virtdDaemonHook(VIR_HOOK_DAEMON_OP_RELOAD, VIR_HOOK_SUBOP_BEGIN, "SIGHUP");
     virSystemdNotify("READY=1");
@@ -229,6 +251,7 @@ static int
 virtdRun(virtdDaemon *d)
 {
     g_autoptr(GError) err = NULL;
+    virNetServerLimits limits;
 
     d->cfg = virtdConfigLoad(d->config_path, d->config_explicit, &err);
     if (!d->cfg) {
@@ -260,7 +283,8 @@ virtdRun(virtdDaemon *d)
     }
 
     /* Both sockets listen before the pid file says we are ready. */
-    if (!(d->server = remoteServerStart(d->cfg->run_dir, &err))) {
+    limits = virtdServerLimits(d->cfg);
+    if (!(d->server = remoteServerStart(d->cfg->run_dir, &limits, &err))) {
         g_printerr("virtd: %s\n", err->message);
         virtdDriversShutdown();
         return 1;

@@ -40,6 +40,10 @@ remoteConnectSupportsFeature(remoteCall *call, void *args, void *ret, GError **e
     r->value = a->value == VIR_NET_FEATURE_PROGRAM_KEEPALIVE ||
                a->value == VIR_NET_FEATURE_REMOTE_EVENT_CALLBACK ||
                a->value == VIR_NET_FEATURE_REMOTE_CLOSE_CALLBACK;
+    /* a client only asks when it runs keepalive itself, so it answers
+     * ours (as with libvirtd) */
+    if (a->value == VIR_NET_FEATURE_PROGRAM_KEEPALIVE)
+        virNetServerClientStartKeepalive(call->client);
     return TRUE;
 }
 
@@ -128,6 +132,8 @@ remoteConnectOpen(remoteCall *call, void *args, void *ret, GError **error)
     /* bits 1 and 2 are client-internal (per-user socket, autostart) */
     conn->readonly = virNetServerClientIsReadonly(call->client) || (a->flags & VIR_CONNECT_RO);
     conn->open = TRUE;
+    /* before the reply goes out: the client's next frame gets the larger limit */
+    virNetServerClientSetOpen(call->client);
     if (conn->readonly)
         g_info(_("client %llu opened '%s' read-only"), virNetServerClientGetId(call->client),
                conn->uri);

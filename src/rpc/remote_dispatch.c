@@ -449,6 +449,7 @@ static const virNetServerProgram remoteProgram = {
 /**
  * remoteServerStart:
  * @run_dir: where the sockets go; its lock must be held
+ * @limits: on clients and frames (see virnetserver.h)
  *
  * Listens on <run_dir>/virtd-sock (0600, read-write) and
  * <run_dir>/virtd-sock-ro (0666, read-only), replacing stale sockets, and
@@ -457,7 +458,7 @@ static const virNetServerProgram remoteProgram = {
  * Returns: (transfer full): the server, stopped with remoteServerStop().
  */
 virNetServer *
-remoteServerStart(const char *run_dir, GError **error)
+remoteServerStart(const char *run_dir, const virNetServerLimits *limits, GError **error)
 {
     g_autofree char *rw = g_build_filename(run_dir, "virtd-sock", NULL);
     g_autofree char *ro = g_build_filename(run_dir, "virtd-sock-ro", NULL);
@@ -465,11 +466,42 @@ remoteServerStart(const char *run_dir, GError **error)
 
     remoteEventsInit();
     if (!(srv =
-              virNetServerNew(&remoteProgram, NULL, REMOTE_WORKERS, REMOTE_PRIO_WORKERS, error)) ||
+              virNetServerNew(&remoteProgram, NULL, REMOTE_WORKERS, REMOTE_PRIO_WORKERS, limits,
+                                    error)) ||
         !virNetServerAddUnixSocket(srv, rw, 0600, FALSE, error) ||
         !virNetServerAddUnixSocket(srv, ro, 0666, TRUE, error))
         return NULL;
     return g_steal_pointer(&srv);
+}
+
+typedef struct {
+    virNetServer *srv;
+    virNetServerLimits limits;
+} remoteLimitsUpdate;
+
+static gboolean
+remoteServerApplyLimits(gpointer opaque)
+{
+    remoteLimitsUpdate *u = opaque;
+
+    virNetServerSetLimits(u->srv, &u->limits);
+    return G_SOURCE_REMOVE;
+}
+
+/**
+ * remoteServerSetLimits:
+ * @limits: (copied)
+ *
+ * Any thread: applies @limits on the main loop (a reload).
+ */
+void
+remoteServerSetLimits(virNetServer *srv, const virNetServerLimits *limits)
+{
+    remoteLimitsUpdate *u = g_new0(remoteLimitsUpdate, 1);
+
+    u->srv = srv;
+    u->limits = *limits;
+    g_main_context_invoke_full(NULL, G_PRIORITY_DEFAULT, remoteServerApplyLimits, u, g_free);
 }
 
 /**

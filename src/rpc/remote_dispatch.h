@@ -76,5 +76,7 @@ gboolean remoteCheckFlags(remoteCall *call, unsigned int flags, unsigned int all
                           GError **error);
 gboolean remoteDenyReadonly(remoteCall *call, GError **error);
 
-virNetServer *remoteServerStart(const char *run_dir, GError **error);
+virNetServer *remoteServerStart(const char *run_dir, const virNetServerLimits *limits,
+                                GError **error);
+void remoteServerSetLimits(virNetServer *srv, const virNetServerLimits *limits);
 void remoteServerStop(virNetServer *srv);

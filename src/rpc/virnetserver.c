@@ -14,6 +14,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -21,7 +22,6 @@
 
 #include "virerror.h"
 
-#define VIR_NET_SERVER_MAX_CLIENTS    5000
 #define VIR_NET_SERVER_LISTEN_BACKLOG 128
 /* calls of one client running or queued at once; reading pauses beyond */
 #define VIR_NET_SERVER_MAX_CLIENT_REQUESTS 32
@@ -33,6 +33,17 @@
 #define VIR_NET_SERVER_RX_INITIAL (64U * 1024)
 /* reads per wake-up of one client, so one busy client cannot starve others */
 #define VIR_NET_SERVER_READS_PER_WAKEUP 16
+/* the longest frame before the client is open, and on read-only connections */
+#define VIR_NET_SERVER_FRAME_MAX_UNOPENED (4U * 1024)
+#define VIR_NET_SERVER_FRAME_MAX_READONLY (16U * 1024)
+/* refused clients kept until their first call is answered, and how long */
+#define VIR_NET_SERVER_MAX_REFUSING     8
+#define VIR_NET_SERVER_REFUSING_SECONDS 5
+/* read-only clients are refused unless this share of the fd limit is free */
+#define VIR_NET_SERVER_FD_RESERVE_DIVISOR 8
+#define VIR_NET_SERVER_FD_RESERVE_MIN     32
+/* refusals and accept failures are logged at most this often */
+#define VIR_NET_SERVER_LOG_SECONDS 60
 
 typedef struct {
     virNetServer *srv;
@@ -41,6 +52,7 @@ typedef struct {
     gboolean readonly;
     guint watch; /* loop */
     guint retry; /* loop: re-enable after EMFILE */
+    gint64 failure_logged; /* loop: last "cannot accept" line (monotonic us) */
 } virNetServerListener;
 
 struct _virNetServer {
@@ -53,7 +65,28 @@ struct _virNetServer {
     guint jobs;                        /* loop: queued or running jobs, all lanes */
     unsigned long long next_client_id; /* loop */
     gboolean stopping;                 /* loop */
+
+    virNetServerLimits limits; /* loop */
+    guint fd_reserve;          /* set: free fds a read-only client must leave */
+    guint64 fd_limit;          /* set: RLIMIT_NOFILE at creation */
+    guint n_admitted;          /* loop: clients counted against the limits */
+    guint n_readonly;          /* loop: ... of them through read-only sockets */
+    guint n_refusing;          /* loop: refused clients waiting for their answer */
+    GHashTable *per_uid;       /* loop: uid (not 0) -> its admitted clients */
+    gsize input_reserved;      /* loop: bytes reserved by frames being received */
+    GQueue budget_waiters;     /* loop: clients waiting for input budget (refs) */
+    guint tick;                /* loop: the timeouts' timer, while clients exist */
+    gint64 refusal_logged;     /* loop: last refusal line (monotonic us) */
+    guint refusals_unlogged;   /* loop: refusals since */
 };
+
+typedef enum {
+    VIR_NET_RX_LENGTH,  /* reading the length word into rx_head */
+    VIR_NET_RX_BUDGET,  /* length known, waiting for input budget: not reading */
+    VIR_NET_RX_BODY,    /* reading the frame into rx_buf */
+    VIR_NET_RX_HEADER,  /* a frame over the limit: reading its header into rx_head */
+    VIR_NET_RX_DISCARD, /* ... then dropping the rest of it */
+} virNetServerRxState;
 
 struct _virNetServerClient {
     gint refs;
@@ -71,11 +104,21 @@ struct _virNetServerClient {
     guint rx_watch;
     guint tx_watch;
     guint inflight; /* calls queued or running, all lanes */
-    guint8 rx_word[VIR_NET_MESSAGE_LEN_MAX];
-    guint8 *rx_buf; /* NULL while reading the length word */
-    gsize rx_len;
+    virNetServerRxState rx_state;
+    guint8 rx_head[VIR_NET_MESSAGE_MIN]; /* length word and header */
+    guint8 *rx_buf;                      /* VIR_NET_RX_BODY only */
+    gsize rx_len;                        /* the frame's length, once known */
     gsize rx_cap;
-    gsize rx_got;
+    gsize rx_got;      /* bytes of the frame received */
+    gsize rx_limit;    /* the longest frame accepted now */
+    gboolean admitted; /* counted in the server's limits */
+    char *refusal;     /* why it was refused: its first call gets this */
+    gint64 connected;  /* monotonic us */
+    gint64 frame_began;
+    gint64 last_rx;
+    guint pings; /* unanswered PINGs */
+    gint opened;    /* atomic: marked open by the program */
+    gint keepalive; /* atomic: it asked for keepalive */
 
     GMutex lock;
     gboolean closed;
@@ -85,6 +128,7 @@ struct _virNetServerClient {
     gsize tx_bytes;
     gboolean tx_scheduled; /* a flush is queued on the loop */
     gboolean tx_watching;  /* the loop waits for the fd to be writable */
+    gboolean close_after_flush; /* refused: hang up once the answer is out */
 };
 
 typedef struct {
@@ -104,6 +148,7 @@ typedef enum {
 
 static void virNetServerClientClose(virNetServerClient *client, const char *why);
 static void virNetServerClientUpdateRx(virNetServerClient *client);
+static void virNetServerForgetClient(virNetServer *srv, virNetServerClient *client);
 static gboolean virNetServerClientOnWritable(gint fd, GIOCondition cond, gpointer opaque);
 
 /* ---- clients: references and accessors ------------------------------- */
@@ -132,6 +177,7 @@ virNetServerClientUnref(virNetServerClient *client)
         client->priv_free(client->priv);
     virNetServerClientDrainQueue(client);
     g_free(client->rx_buf);
+    g_free(client->refusal);
     g_mutex_clear(&client->lock);
     if (client->fd >= 0)
         close(client->fd);
@@ -170,6 +216,31 @@ virNetServerClientIsClosed(virNetServerClient *client)
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&client->lock);
 
     return client->closed;
+}
+
+/**
+ * virNetServerClientSetOpen:
+ *
+ * Any thread: the client opened its connection (CONNECT_OPEN succeeded):
+ * its frames may now be longer and the open timeout no longer applies.
+ */
+void
+virNetServerClientSetOpen(virNetServerClient *client)
+{
+    g_atomic_int_set(&client->opened, 1);
+}
+
+/**
+ * virNetServerClientStartKeepalive:
+ *
+ * Any thread: the client asked for keepalive, so it answers PINGs: from
+ * now on it gets one after each keepalive_interval seconds of silence and
+ * is dropped after keepalive_count unanswered ones.
+ */
+void
+virNetServerClientStartKeepalive(virNetServerClient *client)
+{
+    g_atomic_int_set(&client->keepalive, 1);
 }
 
 /* ---- output ------------------------------------------------------------ */
@@ -213,6 +284,7 @@ virNetServerClientFlush(virNetServerClient *client)
     gboolean blocked = FALSE;
     gboolean ok = TRUE;
     gboolean overflow;
+    gboolean answered;
     int saved = 0;
 
     g_mutex_lock(&client->lock);
@@ -223,11 +295,13 @@ virNetServerClientFlush(virNetServerClient *client)
     }
     client->tx_watching = ok && blocked;
     overflow = client->close_requested;
+    answered = client->close_after_flush && g_queue_is_empty(&client->tx_queue);
     g_mutex_unlock(&client->lock);
 
-    if (!ok || overflow) {
-        virNetServerClientClose(client,
-                                ok ? _("it does not read its messages") : g_strerror(saved));
+    if (!ok || overflow || answered) {
+        virNetServerClientClose(client, !ok        ? g_strerror(saved)
+                                        : overflow ? _("it does not read its messages")
+                                                   : client->refusal);
         return;
     }
     if (blocked && !client->tx_watch) {
@@ -371,73 +445,235 @@ virNetServerClientSubmit(virNetServerClient *client, virNetServerLane lane,
 
 /* ---- input ------------------------------------------------------------- */
 
+/* Reads at most @len bytes of the current frame into @buf. */
 static virNetServerReadResult
-virNetServerClientReadLength(virNetServerClient *client)
+virNetServerClientRead(virNetServerClient *client, void *buf, gsize len)
 {
-    g_autoptr(GError) err = NULL;
-    ssize_t n = read(client->fd, client->rx_word + client->rx_got,
-                     sizeof(client->rx_word) - client->rx_got);
+    ssize_t n = read(client->fd, buf, len);
+    gint64 now;
 
     if (n <= 0)
         return n < 0 && (errno == EAGAIN || errno == EINTR) ? VIR_NET_READ_AGAIN
                                                             : VIR_NET_READ_CLOSE;
+    now = g_get_monotonic_time();
+    if (client->rx_got == 0)
+        client->frame_began = now;
+    client->last_rx = now;
+    client->pings = 0;
     client->rx_got += n;
-    if (client->rx_got < sizeof(client->rx_word))
-        return VIR_NET_READ_MORE;
-    if (!virNetMessageDecodeLength(client->rx_word, &client->rx_len, &err)) {
+    return VIR_NET_READ_MORE;
+}
+
+static void
+virNetServerClientResetRx(virNetServerClient *client)
+{
+    client->rx_state = VIR_NET_RX_LENGTH;
+    client->rx_len = client->rx_cap = client->rx_got = 0;
+    client->frame_began = 0;
+}
+
+static gsize
+virNetServerClientFrameLimit(virNetServerClient *client)
+{
+    if (!g_atomic_int_get(&client->opened))
+        return VIR_NET_SERVER_FRAME_MAX_UNOPENED;
+    if (client->readonly)
+        return VIR_NET_SERVER_FRAME_MAX_READONLY;
+    return VIR_NET_MESSAGE_MAX + VIR_NET_MESSAGE_LEN_MAX;
+}
+
+/* A frame of @len bytes may be received now without exceeding the input
+ * budget; one frame alone is always allowed. */
+static gboolean
+virNetServerInputFits(virNetServer *srv, gsize len)
+{
+    return srv->input_reserved == 0 || srv->input_reserved + len <= srv->limits.input_budget;
+}
+
+/* Reserves the frame's whole length and starts receiving its body. */
+static void
+virNetServerClientBeginBody(virNetServerClient *client)
+{
+    client->srv->input_reserved += client->rx_len;
+    client->rx_state = VIR_NET_RX_BODY;
+    client->rx_cap = MIN(client->rx_len, VIR_NET_SERVER_RX_INITIAL);
+    client->rx_buf = g_malloc(client->rx_cap);
+    memcpy(client->rx_buf, client->rx_head, VIR_NET_MESSAGE_LEN_MAX);
+}
+
+/* Loop thread, after input budget was released: clients waiting for it go
+ * on, first come first served; closed ones leave the queue. */
+static void
+virNetServerWakeBudgetWaiters(virNetServer *srv)
+{
+    virNetServerClient *client;
+
+    while ((client = g_queue_peek_head(&srv->budget_waiters))) {
+        if (client->rx_state == VIR_NET_RX_BUDGET) {
+            if (!virNetServerInputFits(srv, client->rx_len))
+                break;
+            virNetServerClientBeginBody(client);
+            /* the time spent waiting is ours, not the client's */
+            client->frame_began = client->last_rx = g_get_monotonic_time();
+            virNetServerClientUpdateRx(client);
+        }
+        g_queue_pop_head(&srv->budget_waiters);
+        virNetServerClientUnref(client);
+    }
+}
+
+static virNetServerReadResult
+virNetServerClientReadLength(virNetServerClient *client)
+{
+    g_autoptr(GError) err = NULL;
+    virNetServer *srv = client->srv;
+    virNetServerReadResult r = virNetServerClientRead(
+        client, client->rx_head + client->rx_got, VIR_NET_MESSAGE_LEN_MAX - client->rx_got);
+
+    if (r != VIR_NET_READ_MORE || client->rx_got < VIR_NET_MESSAGE_LEN_MAX)
+        return r;
+    if (!virNetMessageDecodeLength(client->rx_head, &client->rx_len, &err)) {
         g_info(_("client %llu: %s"), client->id, err->message);
         return VIR_NET_READ_INVALID;
     }
-    client->rx_cap = MIN(client->rx_len, VIR_NET_SERVER_RX_INITIAL);
-    client->rx_buf = g_malloc(client->rx_cap);
-    memcpy(client->rx_buf, client->rx_word, sizeof(client->rx_word));
+    if (client->rx_len > virNetServerClientFrameLimit(client)) {
+        client->rx_state = VIR_NET_RX_HEADER;
+        return VIR_NET_READ_MORE;
+    }
+    if (!g_queue_is_empty(&srv->budget_waiters) || !virNetServerInputFits(srv, client->rx_len)) {
+        g_debug("client %llu: a frame of %zu bytes waits for input budget", client->id,
+                client->rx_len);
+        client->rx_state = VIR_NET_RX_BUDGET;
+        g_queue_push_tail(&srv->budget_waiters, virNetServerClientRef(client));
+        virNetServerClientUpdateRx(client);
+        return VIR_NET_READ_AGAIN;
+    }
+    virNetServerClientBeginBody(client);
     return VIR_NET_READ_MORE;
+}
+
+/* The header of a frame over the limit is in: its CALL gets an error
+ * naming the limit.  FALSE if the frame is not a call at all. */
+static gboolean
+virNetServerClientRefuseFrame(virNetServerClient *client)
+{
+    virNetMessage head = {.data = client->rx_head, .len = VIR_NET_MESSAGE_MIN};
+    gsize limit = virNetServerClientFrameLimit(client);
+    g_autofree char *text = NULL;
+
+    if (!virNetMessageDecodeHeader(&head, NULL) ||
+        (head.header.type != VIR_NET_CALL && head.header.type != VIR_NET_CALL_WITH_FDS)) {
+        g_info(_("client %llu sent a message of %zu bytes that is not a call, over its limit "
+                 "of %zu bytes"),
+               client->id, client->rx_len, limit);
+        return FALSE;
+    }
+    if (!g_atomic_int_get(&client->opened))
+        text = g_strdup_printf(_("message of %zu bytes refused: at most %zu bytes are accepted "
+                                 "before the connection is open"),
+                               client->rx_len, limit);
+    else
+        text = g_strdup_printf(_("message of %zu bytes refused: read-only connections accept "
+                                 "at most %zu bytes per message"),
+                               client->rx_len, limit);
+    g_info(_("client %llu: %s"), client->id, text);
+    virNetServerClientSendError(client, &head.header, VIR_ERR_RPC, VIR_FROM_RPC, text);
+    return TRUE;
+}
+
+static virNetServerReadResult
+virNetServerClientReadHeader(virNetServerClient *client)
+{
+    virNetServerReadResult r = virNetServerClientRead(
+        client, client->rx_head + client->rx_got, VIR_NET_MESSAGE_MIN - client->rx_got);
+
+    if (r != VIR_NET_READ_MORE || client->rx_got < VIR_NET_MESSAGE_MIN)
+        return r;
+    if (!virNetServerClientRefuseFrame(client))
+        return VIR_NET_READ_INVALID;
+    /* longer than any limit, so there is always more to drop */
+    client->rx_state = VIR_NET_RX_DISCARD;
+    return VIR_NET_READ_MORE;
+}
+
+static virNetServerReadResult
+virNetServerClientDiscard(virNetServerClient *client)
+{
+    guint8 scratch[16 * 1024];
+    virNetServerReadResult r =
+        virNetServerClientRead(client, scratch, MIN(sizeof(scratch), client->rx_len - client->rx_got));
+
+    if (r == VIR_NET_READ_MORE && client->rx_got == client->rx_len)
+        virNetServerClientResetRx(client);
+    return r;
 }
 
 static virNetServerReadResult
 virNetServerClientReadBody(virNetServerClient *client)
 {
-    ssize_t n;
+    virNetServerReadResult r;
 
     if (client->rx_got == client->rx_cap) {
         client->rx_cap = MIN(client->rx_cap * 2, client->rx_len);
         client->rx_buf = g_realloc(client->rx_buf, client->rx_cap);
     }
-    n = read(client->fd, client->rx_buf + client->rx_got, client->rx_cap - client->rx_got);
-    if (n <= 0)
-        return n < 0 && (errno == EAGAIN || errno == EINTR) ? VIR_NET_READ_AGAIN
-                                                            : VIR_NET_READ_CLOSE;
-    client->rx_got += n;
+    r = virNetServerClientRead(client, client->rx_buf + client->rx_got,
+                               client->rx_cap - client->rx_got);
+    if (r != VIR_NET_READ_MORE)
+        return r;
     return client->rx_got == client->rx_len ? VIR_NET_READ_FRAME : VIR_NET_READ_MORE;
 }
 
+/* The whole frame is in: hands it over and releases its input budget. */
 static virNetMessage *
 virNetServerClientTakeFrame(virNetServerClient *client)
 {
     virNetMessage *msg = virNetMessageNew(g_steal_pointer(&client->rx_buf), client->rx_len);
 
-    client->rx_len = client->rx_cap = client->rx_got = 0;
+    client->srv->input_reserved -= client->rx_len;
+    virNetServerClientResetRx(client);
+    virNetServerWakeBudgetWaiters(client->srv);
     return msg;
+}
+
+static void
+virNetServerClientSendKeepalive(virNetServerClient *client, int proc)
+{
+    virNetMessageHeader h = {
+        .prog = VIR_NET_PROGRAM_KEEPALIVE,
+        .vers = VIR_NET_PROGRAM_VERSION,
+        .proc = proc,
+        .type = VIR_NET_MESSAGE,
+        .serial = 0,
+        .status = VIR_NET_OK,
+    };
+    g_autoptr(GBytes) frame = virNetMessageEncode(&h, virNetXdrVoid, NULL, NULL);
+
+    virNetServerClientSend(client, frame);
 }
 
 static void
 virNetServerClientHandleKeepalive(virNetServerClient *client, const virNetMessageHeader *h)
 {
-    virNetMessageHeader pong = {
-        .prog = VIR_NET_PROGRAM_KEEPALIVE,
-        .vers = VIR_NET_PROGRAM_VERSION,
-        .proc = VIR_NET_KEEPALIVE_PONG,
-        .type = VIR_NET_MESSAGE,
-        .serial = 0,
-        .status = VIR_NET_OK,
-    };
-    g_autoptr(GBytes) frame = NULL;
-
+    /* PONGs (any frame resets the silence timer) and junk are ignored */
     if (h->vers != VIR_NET_PROGRAM_VERSION || h->type != VIR_NET_MESSAGE ||
         h->proc != VIR_NET_KEEPALIVE_PING)
-        return; /* PONGs to our (never sent) PINGs, or junk: ignored */
-    frame = virNetMessageEncode(&pong, virNetXdrVoid, NULL, NULL);
-    virNetServerClientSend(client, frame);
+        return;
+    virNetServerClientSendKeepalive(client, VIR_NET_KEEPALIVE_PONG);
+}
+
+/* A refused client's first call is answered with the reason; then it is
+ * disconnected once the answer is written. */
+static void
+virNetServerClientHandleRefused(virNetServerClient *client, const virNetMessageHeader *h)
+{
+    if (h->type != VIR_NET_CALL && h->type != VIR_NET_CALL_WITH_FDS)
+        return;
+    virNetServerClientSendError(client, h, VIR_ERR_RPC, VIR_FROM_RPC, client->refusal);
+    g_mutex_lock(&client->lock);
+    client->close_after_flush = TRUE;
+    g_mutex_unlock(&client->lock);
+    virNetServerClientUpdateRx(client);
 }
 
 /* A frame for a program we do not serve, or a version we do not speak. */
@@ -463,6 +699,10 @@ virNetServerClientHandleFrame(virNetServerClient *client, virNetMessage *msg)
 
     if (!virNetMessageDecodeHeader(msg, NULL))
         return FALSE;
+    if (client->refusal) {
+        virNetServerClientHandleRefused(client, h);
+        return TRUE;
+    }
     if (h->prog == VIR_NET_PROGRAM_KEEPALIVE) {
         virNetServerClientHandleKeepalive(client, h);
         return TRUE;
@@ -495,8 +735,18 @@ virNetServerClientReadOnce(virNetServerClient *client)
 {
     virNetServerReadResult r;
 
-    if (!client->rx_buf)
+    switch (client->rx_state) {
+    case VIR_NET_RX_LENGTH:
         return virNetServerClientReadLength(client);
+    case VIR_NET_RX_BUDGET:
+        return VIR_NET_READ_AGAIN;
+    case VIR_NET_RX_HEADER:
+        return virNetServerClientReadHeader(client);
+    case VIR_NET_RX_DISCARD:
+        return virNetServerClientDiscard(client);
+    case VIR_NET_RX_BODY:
+        break;
+    }
     r = virNetServerClientReadBody(client);
     if (r != VIR_NET_READ_FRAME)
         return r;
@@ -541,9 +791,11 @@ virNetServerClientUpdateRx(virNetServerClient *client)
     gboolean want;
 
     g_mutex_lock(&client->lock);
-    want = !client->closed && client->tx_bytes < VIR_NET_SERVER_TX_PAUSE;
+    want = !client->closed && !client->close_after_flush &&
+           client->tx_bytes < VIR_NET_SERVER_TX_PAUSE;
     g_mutex_unlock(&client->lock);
-    want = want && client->inflight < VIR_NET_SERVER_MAX_CLIENT_REQUESTS;
+    want = want && client->inflight < VIR_NET_SERVER_MAX_CLIENT_REQUESTS &&
+           client->rx_state != VIR_NET_RX_BUDGET;
 
     if (want && !client->rx_watch) {
         client->rx_watch = g_unix_fd_add_full(
@@ -561,6 +813,7 @@ static void
 virNetServerClientClose(virNetServerClient *client, const char *why)
 {
     virNetServer *srv = client->srv;
+    gboolean budget;
 
     g_mutex_lock(&client->lock);
     if (client->closed) {
@@ -577,10 +830,24 @@ virNetServerClientClose(virNetServerClient *client, const char *why)
      * @closed: nobody uses the fd any more */
     close(client->fd);
     client->fd = -1;
-    g_info(_("client %llu disconnected: %s"), client->id, why);
-    if (srv->prog.client_closed)
+    if (client->refusal)
+        g_debug("refused client %llu disconnected: %s", client->id, why);
+    else
+        g_info(_("client %llu disconnected: %s"), client->id, why);
+
+    /* its input budget, then its place in the limits */
+    budget = client->rx_state == VIR_NET_RX_BODY || client->rx_state == VIR_NET_RX_BUDGET;
+    if (client->rx_state == VIR_NET_RX_BODY)
+        srv->input_reserved -= client->rx_len;
+    g_clear_pointer(&client->rx_buf, g_free);
+    virNetServerClientResetRx(client);
+    virNetServerForgetClient(srv, client);
+
+    if (srv->prog.client_closed && !client->refusal)
         srv->prog.client_closed(client, srv->opaque);
     g_hash_table_remove(srv->clients, client);
+    if (budget)
+        virNetServerWakeBudgetWaiters(srv);
 }
 
 static gboolean
@@ -599,30 +866,210 @@ virNetServerClientGetCredentials(virNetServerClient *client)
     return TRUE;
 }
 
+/* Loop thread: NULL if @client may be served, else why not (transfer
+ * full). */
+static char *
+virNetServerCheckAdmission(virNetServer *srv, const virNetServerClient *client)
+{
+    const virNetServerLimits *lim = &srv->limits;
+
+    if (srv->n_admitted >= lim->max_clients)
+        return g_strdup_printf(_("too many clients: virtd serves at most %u at a time "
+                                 "(max_clients)"),
+                               lim->max_clients);
+    if (client->readonly && srv->n_readonly >= lim->max_readonly_clients)
+        return g_strdup_printf(_("too many read-only clients: virtd serves at most %u at a time "
+                                 "(max_readonly_clients)"),
+                               lim->max_readonly_clients);
+    /* the accepted fd is the lowest free one: all below it are in use */
+    if (client->readonly && (guint64)client->fd + srv->fd_reserve >= srv->fd_limit)
+        return g_strdup(_("virtd is short of file descriptors: read-only clients are refused "
+                          "until others disconnect"));
+    if (client->uid != 0 &&
+        GPOINTER_TO_UINT(g_hash_table_lookup(srv->per_uid, GUINT_TO_POINTER(client->uid))) >=
+            lim->max_clients_per_uid)
+        return g_strdup_printf(_("too many clients of uid %u: virtd serves at most %u per user "
+                                 "at a time (max_clients_per_uid)"),
+                               (guint)client->uid, lim->max_clients_per_uid);
+    return NULL;
+}
+
+static void
+virNetServerAdmitClient(virNetServer *srv, virNetServerClient *client)
+{
+    client->admitted = TRUE;
+    srv->n_admitted++;
+    if (client->readonly)
+        srv->n_readonly++;
+    if (client->uid != 0) {
+        gpointer key = GUINT_TO_POINTER(client->uid);
+        guint n = GPOINTER_TO_UINT(g_hash_table_lookup(srv->per_uid, key));
+
+        g_hash_table_insert(srv->per_uid, key, GUINT_TO_POINTER(n + 1));
+    }
+}
+
+/* Loop thread, at close: the client no longer counts. */
+static void
+virNetServerForgetClient(virNetServer *srv, virNetServerClient *client)
+{
+    if (client->refusal) {
+        srv->n_refusing--;
+        return;
+    }
+    if (!client->admitted)
+        return;
+    client->admitted = FALSE;
+    srv->n_admitted--;
+    if (client->readonly)
+        srv->n_readonly--;
+    if (client->uid != 0) {
+        gpointer key = GUINT_TO_POINTER(client->uid);
+        guint n = GPOINTER_TO_UINT(g_hash_table_lookup(srv->per_uid, key));
+
+        if (n > 1)
+            g_hash_table_insert(srv->per_uid, key, GUINT_TO_POINTER(n - 1));
+        else
+            g_hash_table_remove(srv->per_uid, key);
+    }
+}
+
+/* At most one line a minute, however many clients a local user throws at
+ * the sockets. */
+static void
+virNetServerLogRefusal(virNetServer *srv, const virNetServerListener *l,
+                       const virNetServerClient *client, const char *why)
+{
+    gint64 now = g_get_monotonic_time();
+
+    if (srv->refusal_logged &&
+        now - srv->refusal_logged < VIR_NET_SERVER_LOG_SECONDS * G_USEC_PER_SEC) {
+        srv->refusals_unlogged++;
+        return;
+    }
+    if (srv->refusals_unlogged)
+        g_warning(_("refused a client on '%s' (pid %d, uid %u): %s; %u more clients were "
+                    "refused since the last such message"),
+                  l->path, (int)client->pid, (guint)client->uid, why, srv->refusals_unlogged);
+    else
+        g_warning(_("refused a client on '%s' (pid %d, uid %u): %s"), l->path, (int)client->pid,
+                  (guint)client->uid, why);
+    srv->refusal_logged = now;
+    srv->refusals_unlogged = 0;
+}
+
+static gboolean virNetServerTick(gpointer opaque);
+
 static void
 virNetServerAddClient(virNetServerListener *l, int fd)
 {
     virNetServer *srv = l->srv;
     virNetServerClient *client = g_new0(virNetServerClient, 1);
+    char *refusal;
 
     client->refs = 1;
     client->srv = srv;
     client->fd = fd;
     client->readonly = l->readonly;
     client->id = ++srv->next_client_id;
+    client->connected = client->last_rx = g_get_monotonic_time();
     g_mutex_init(&client->lock);
     g_queue_init(&client->tx_queue);
     if (!virNetServerClientGetCredentials(client)) {
         virNetServerClientUnref(client);
         return;
     }
-    g_info(_("client %llu connected to '%s' (%s): pid %d, uid %d"), client->id, l->path,
-           l->readonly ? _("read-only") : _("read-write"), (int)client->pid, (int)client->uid);
-    if (srv->prog.client_new)
-        client->priv = srv->prog.client_new(client, srv->opaque);
-    client->priv_free = srv->prog.client_priv_free;
+    if ((refusal = virNetServerCheckAdmission(srv, client))) {
+        virNetServerLogRefusal(srv, l, client, refusal);
+        if (srv->n_refusing >= VIR_NET_SERVER_MAX_REFUSING) {
+            g_free(refusal);
+            virNetServerClientUnref(client);
+            return;
+        }
+        /* kept just long enough to tell it why */
+        client->refusal = refusal;
+        srv->n_refusing++;
+    } else {
+        virNetServerAdmitClient(srv, client);
+        g_info(_("client %llu connected to '%s' (%s): pid %d, uid %d"), client->id, l->path,
+               l->readonly ? _("read-only") : _("read-write"), (int)client->pid,
+               (int)client->uid);
+        if (srv->prog.client_new)
+            client->priv = srv->prog.client_new(client, srv->opaque);
+        client->priv_free = srv->prog.client_priv_free;
+    }
     g_hash_table_add(srv->clients, client);
+    if (!srv->tick)
+        srv->tick = g_timeout_add_seconds(1, virNetServerTick, srv);
     virNetServerClientUpdateRx(client);
+}
+
+/* Loop thread, every second: NULL if @client may stay, else why it is
+ * dropped (transfer full).  Sends PINGs when they are due. */
+static char *
+virNetServerClientCheckTime(virNetServerClient *client, gint64 now)
+{
+    const virNetServerLimits *lim = &client->srv->limits;
+    const gint64 second = G_USEC_PER_SEC;
+
+    if (client->refusal)
+        return now - client->connected >= VIR_NET_SERVER_REFUSING_SECONDS * second
+                   ? g_strdup(client->refusal)
+                   : NULL;
+    if (lim->open_timeout && !g_atomic_int_get(&client->opened) &&
+        now - client->connected >= lim->open_timeout * second)
+        return g_strdup_printf(_("it did not open a connection within %u s (open_timeout)"),
+                               lim->open_timeout);
+    if (lim->frame_timeout && client->rx_got && client->rx_state != VIR_NET_RX_BUDGET &&
+        now - client->frame_began >= lim->frame_timeout * second)
+        return g_strdup_printf(_("it did not finish sending a message within %u s "
+                                 "(frame_timeout)"),
+                               lim->frame_timeout);
+    if (!g_atomic_int_get(&client->keepalive) || !lim->keepalive_interval)
+        return NULL;
+    if (!client->rx_watch) {
+        /* we are not reading it: its silence would be ours */
+        client->last_rx = now;
+        client->pings = 0;
+        return NULL;
+    }
+    if (now - client->last_rx < lim->keepalive_interval * second * (client->pings + 1))
+        return NULL;
+    if (client->pings >= lim->keepalive_count)
+        return g_strdup_printf(_("it did not answer keepalive messages for %u s "
+                                 "(keepalive_interval, keepalive_count)"),
+                               lim->keepalive_interval * (lim->keepalive_count + 1));
+    virNetServerClientSendKeepalive(client, VIR_NET_KEEPALIVE_PING);
+    client->pings++;
+    return NULL;
+}
+
+static gboolean
+virNetServerTick(gpointer opaque)
+{
+    virNetServer *srv = opaque;
+    g_autoptr(GPtrArray) expired = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) clients =
+        g_ptr_array_new_with_free_func((GDestroyNotify)virNetServerClientUnref);
+    gint64 now = g_get_monotonic_time();
+    GHashTableIter iter;
+    gpointer client;
+
+    if (g_hash_table_size(srv->clients) == 0) {
+        srv->tick = 0;
+        return G_SOURCE_REMOVE;
+    }
+    /* closing removes from the table: decide first, close after */
+    g_hash_table_iter_init(&iter, srv->clients);
+    while (g_hash_table_iter_next(&iter, &client, NULL)) {
+        g_ptr_array_add(clients, virNetServerClientRef(client));
+        g_ptr_array_add(expired, virNetServerClientCheckTime(client, now));
+    }
+    for (guint i = 0; i < clients->len; i++) {
+        if (expired->pdata[i])
+            virNetServerClientClose(clients->pdata[i], expired->pdata[i]);
+    }
+    return G_SOURCE_CONTINUE;
 }
 
 static gboolean virNetServerOnAccept(gint fd, GIOCondition cond, gpointer opaque);
@@ -642,8 +1089,14 @@ virNetServerListenerResume(gpointer opaque)
 static void
 virNetServerListenerPause(virNetServerListener *l)
 {
-    g_warning(_("cannot accept clients on '%s': %s; retrying in a second"), l->path,
-              g_strerror(errno));
+    gint64 now = g_get_monotonic_time();
+
+    if (!l->failure_logged ||
+        now - l->failure_logged >= VIR_NET_SERVER_LOG_SECONDS * G_USEC_PER_SEC) {
+        g_warning(_("cannot accept clients on '%s': %s; retrying every second"), l->path,
+                  g_strerror(errno));
+        l->failure_logged = now;
+    }
     l->watch = 0;
     l->retry = g_timeout_add_seconds(1, virNetServerListenerResume, l);
 }
@@ -665,12 +1118,6 @@ virNetServerOnAccept(gint fd, GIOCondition cond, gpointer opaque)
         }
         if (cfd < 0)
             return G_SOURCE_CONTINUE;
-        if (g_hash_table_size(l->srv->clients) >= VIR_NET_SERVER_MAX_CLIENTS) {
-            g_warning(_("refusing a client on '%s': %d clients already connected"), l->path,
-                      VIR_NET_SERVER_MAX_CLIENTS);
-            close(cfd);
-            continue;
-        }
         virNetServerAddClient(l, cfd);
     }
 }
@@ -799,17 +1246,52 @@ virNetServerAddUnixSocket(virNetServer *srv, const char *path, int mode, gboolea
 
 /* ---- server ------------------------------------------------------------ */
 
+/* Read-only clients must leave this many descriptors free. */
+static void
+virNetServerReadFdLimit(virNetServer *srv)
+{
+    struct rlimit rl;
+
+    srv->fd_limit = G_MAXINT;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        srv->fd_limit = rl.rlim_cur;
+    srv->fd_reserve =
+        MAX(VIR_NET_SERVER_FD_RESERVE_MIN, srv->fd_limit / VIR_NET_SERVER_FD_RESERVE_DIVISOR);
+}
+
+/**
+ * virNetServerSetLimits:
+ * @limits: (copied)
+ *
+ * Loop thread: applies @limits to new clients and frames; clients already
+ * connected beyond a lowered cap stay.
+ */
+void
+virNetServerSetLimits(virNetServer *srv, const virNetServerLimits *limits)
+{
+    g_return_if_fail(limits->max_clients > 0 && limits->max_clients_per_uid > 0 &&
+                     limits->input_budget > 0);
+    srv->limits = *limits;
+    if ((guint64)limits->max_clients + srv->fd_reserve > srv->fd_limit)
+        g_warning(_("max_clients = %u is more than the open files limit (%llu) allows: beyond "
+                    "about %llu clients, new ones wait until others leave; raise LimitNOFILE"),
+                  limits->max_clients, (unsigned long long)srv->fd_limit,
+                  (unsigned long long)(srv->fd_limit - MIN(srv->fd_limit, srv->fd_reserve)));
+    virNetServerWakeBudgetWaiters(srv);
+}
+
 /**
  * virNetServerNew:
  * @prog: the program served (copied)
  * @workers: size of the ordinary lane's pool
  * @prio_workers: size of the priority lane's pool
+ * @limits: (copied) see virNetServerSetLimits()
  *
  * Returns: (transfer full): a server without sockets yet.
  */
 virNetServer *
 virNetServerNew(const virNetServerProgram *prog, gpointer opaque, guint workers, guint prio_workers,
-                GError **error)
+                const virNetServerLimits *limits, GError **error)
 {
     g_autoptr(virNetServer) srv = NULL;
     const guint sizes[VIR_NET_SERVER_LANE_LAST] = {
@@ -823,6 +1305,10 @@ virNetServerNew(const virNetServerProgram *prog, gpointer opaque, guint workers,
     srv->opaque = opaque;
     srv->listeners = g_ptr_array_new_with_free_func((GDestroyNotify)virNetServerListenerFree);
     srv->clients = g_hash_table_new_full(NULL, NULL, (GDestroyNotify)virNetServerClientUnref, NULL);
+    srv->per_uid = g_hash_table_new(NULL, NULL);
+    g_queue_init(&srv->budget_waiters);
+    virNetServerReadFdLimit(srv);
+    virNetServerSetLimits(srv, limits);
     /* Each lane has its own limit: a full ordinary lane cannot delay the
      * priority lane (shared pools only share idle threads). */
     for (guint lane = 0; lane < VIR_NET_SERVER_LANE_LAST; lane++) {
@@ -871,7 +1357,10 @@ virNetServerFree(virNetServer *srv)
         if (srv->pools[lane])
             g_thread_pool_free(srv->pools[lane], FALSE, TRUE);
     }
+    g_clear_handle_id(&srv->tick, g_source_remove);
+    g_queue_clear_full(&srv->budget_waiters, (GDestroyNotify)virNetServerClientUnref);
     g_hash_table_unref(srv->clients);
+    g_hash_table_unref(srv->per_uid);
     g_ptr_array_unref(srv->listeners);
     g_free(srv);
 }
