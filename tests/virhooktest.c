@@ -562,6 +562,216 @@ test_permissions(Fixture *f, gconstpointer data)
     g_assert_nonnull(strstr(log, "/01-nobody|vm|"));
 }
 
+/* The message for a directory on a script's path that others than root
+ * can change, and the command it names. */
+static char *
+dir_refusal(const char *script, const char *dir, const char *fix)
+{
+    return g_strdup_printf("hook script '%s' refused: directory '%s' on its path must be owned "
+                           "by root and not writable by group or others unless sticky (run "
+                           "'%s', or set allow_unsafe_permissions = true in [hooks])",
+                           script, dir, fix);
+}
+
+/* @parent with @mode and @uid, holding hooks/qemu (a logging script,
+ * root's, 0755): returns the path of hooks/. */
+static char *
+hooks_under(Fixture *f, const char *parent_name, mode_t mode, uid_t uid)
+{
+    g_autofree char *parent = g_build_filename(f->dir, parent_name, NULL);
+    char *hooks = g_build_filename(parent, "hooks", NULL);
+
+    g_assert_cmpint(g_mkdir(parent, 0755), ==, 0);
+    g_assert_cmpint(g_mkdir(hooks, 0755), ==, 0);
+    g_free(logging_script(f, hooks, "qemu"));
+    g_assert_cmpint(chown(parent, uid, 0), ==, 0);
+    g_assert_cmpint(g_chmod(parent, mode), ==, 0);
+    return hooks;
+}
+
+/* Every directory on a script's path must be such that only root can
+ * change its entries: else whoever can write it can swap the script
+ * (for a symbolic link to any root-owned program, say). */
+static void
+test_permissions_directories(Fixture *f, gconstpointer data)
+{
+    struct {
+        const char *name;
+        mode_t mode;
+        uid_t uid;
+        gboolean chown;   /* the fix: chown root, chmod go-w, or both */
+        gboolean chmod;
+    } cases[] = {
+        {"world-writable", 0777, 0, FALSE, TRUE},
+        {"group-writable", 0775, 0, FALSE, TRUE},
+        {"nobodys", 0755, 65534, TRUE, FALSE},
+        {"nobodys-writable", 0757, 65534, TRUE, TRUE},
+        {"nobodys-sticky", 01777, 65534, TRUE, FALSE},
+    };
+
+    if (geteuid() != 0) {
+        g_test_skip("the permission check applies when running as root");
+        return;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) err = NULL;
+        g_autofree char *hooks = hooks_under(f, cases[i].name, cases[i].mode, cases[i].uid);
+        g_autofree char *parent = g_path_get_dirname(hooks);
+        g_autofree char *script = g_build_filename(hooks, "qemu", NULL);
+        g_autofree char *fix = NULL;
+        g_autofree char *expected = NULL;
+        g_autofree char *log = NULL;
+
+        if (cases[i].chown && cases[i].chmod)
+            fix = g_strdup_printf("chown root %1$s && chmod go-w %1$s", parent);
+        else
+            fix = g_strdup_printf(cases[i].chown ? "chown root %s" : "chmod go-w %s", parent);
+        expected = dir_refusal(script, parent, fix);
+        virHookConfigSetDir(f->cfg, hooks);
+        g_assert_false(call_prepare("vm", NULL, "<domain/>", &err));
+        g_assert_error(err, VIR_HOOK_ERROR, VIR_HOOK_ERROR_REFUSED);
+        g_assert_cmpstr(err->message, ==, expected);
+        log = read_log(f);
+        g_assert_cmpstr(log, ==, "");
+    }
+
+    /* the switch that turns the file check off turns this one off too */
+    virHookConfigSetAllowUnsafe(f->cfg, TRUE);
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) err = NULL;
+        g_autofree char *hooks = g_build_filename(f->dir, cases[i].name, "hooks", NULL);
+        g_autofree char *log = NULL;
+        g_autofree char *expected = g_strdup_printf("%s/qemu|vm|prepare|begin|-|4\n", hooks);
+
+        virHookConfigSetDir(f->cfg, hooks);
+        g_assert_true(call_prepare("vm", NULL, "<domain/>", &err));
+        g_assert_no_error(err);
+        log = read_log(f);
+        g_assert_cmpstr(log, ==, expected);
+        g_assert_cmpint(g_unlink(f->log), ==, 0);
+    }
+}
+
+/* The check is made for each script on its own path: a writable qemu.d
+ * refuses its scripts, not the main one. */
+static void
+test_permissions_dot_d_dir(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *script = NULL;
+    g_autofree char *expected = NULL;
+    g_autofree char *fix = NULL;
+    g_autofree char *log = NULL;
+
+    if (geteuid() != 0) {
+        g_test_skip("the permission check applies when running as root");
+        return;
+    }
+    g_free(logging_script(f, f->dir, "qemu"));
+    script = logging_script(f, f->ddir, "10-in-writable-dir");
+    g_assert_cmpint(g_chmod(f->ddir, 0777), ==, 0);
+
+    g_assert_false(call_prepare("vm", NULL, "<domain/>", &err));
+    g_assert_error(err, VIR_HOOK_ERROR, VIR_HOOK_ERROR_REFUSED);
+    fix = g_strdup_printf("chmod go-w %s", f->ddir);
+    expected = dir_refusal(script, f->ddir, fix);
+    g_assert_cmpstr(err->message, ==, expected);
+    g_clear_pointer(&expected, g_free);
+    log = read_log(f);
+    expected = g_strdup_printf("%s/qemu|vm|prepare|begin|-|4\n", f->dir);
+    g_assert_cmpstr(log, ==, expected);
+}
+
+/* A root-owned directory with the sticky bit (/tmp) is accepted however
+ * writable: others cannot rename or remove root's entries in it. */
+static void
+test_permissions_sticky_dir(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *hooks = NULL;
+    g_autofree char *log = NULL;
+    g_autofree char *expected = NULL;
+
+    if (geteuid() != 0) {
+        g_test_skip("the permission check applies when running as root");
+        return;
+    }
+    hooks = hooks_under(f, "sticky", 01777, 0);
+    virHookConfigSetDir(f->cfg, hooks);
+    g_assert_true(call_prepare("vm", NULL, "<domain/>", &err));
+    g_assert_no_error(err);
+    log = read_log(f);
+    expected = g_strdup_printf("%s/qemu|vm|prepare|begin|-|4\n", hooks);
+    g_assert_cmpstr(log, ==, expected);
+}
+
+/* The directories reached through symbolic links count too, and so does
+ * who owns a link in a sticky directory (its owner may replace it). */
+static void
+test_permissions_symlinks(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GError) err2 = NULL;
+    g_autoptr(GError) err3 = NULL;
+    g_autofree char *open_dir = g_build_filename(f->dir, "open", NULL);
+    g_autofree char *sticky = g_build_filename(f->dir, "sticky", NULL);
+    g_autofree char *target = NULL;
+    g_autofree char *safe = NULL;
+    g_autofree char *nobodys_link = g_build_filename(sticky, "nobodys-link", NULL);
+    g_autofree char *roots_link = g_build_filename(sticky, "roots-link", NULL);
+    g_autofree char *link = g_build_filename(f->ddir, "10-link", NULL);
+    g_autofree char *fix = NULL;
+    g_autofree char *expected = NULL;
+    g_autofree char *log = NULL;
+
+    if (geteuid() != 0) {
+        g_test_skip("the permission check applies when running as root");
+        return;
+    }
+    g_assert_cmpint(g_mkdir(open_dir, 0755), ==, 0);
+    target = logging_script(f, open_dir, "target");
+    g_assert_cmpint(g_chmod(open_dir, 0777), ==, 0);
+    safe = logging_script(f, f->dir, "safe-target");
+    g_assert_cmpint(g_mkdir(sticky, 0755), ==, 0);
+    g_assert_cmpint(g_chmod(sticky, 01777), ==, 0);
+    /* relative, through "..": resolved as the kernel does */
+    g_assert_cmpint(symlink("../qemu.d/../open/target", link), ==, 0);
+
+    g_assert_false(call_prepare("vm", NULL, "<domain/>", &err));
+    g_assert_error(err, VIR_HOOK_ERROR, VIR_HOOK_ERROR_REFUSED);
+    fix = g_strdup_printf("chmod go-w %s", open_dir);
+    expected = dir_refusal(link, open_dir, fix);
+    g_assert_cmpstr(err->message, ==, expected);
+
+    g_assert_cmpint(g_unlink(link), ==, 0);
+    g_assert_cmpint(symlink(safe, nobodys_link), ==, 0);
+    g_assert_cmpint(lchown(nobodys_link, 65534, 65534), ==, 0);
+    g_assert_cmpint(symlink(nobodys_link, link), ==, 0);
+    g_assert_false(call_prepare("vm", NULL, "<domain/>", &err2));
+    g_assert_error(err2, VIR_HOOK_ERROR, VIR_HOOK_ERROR_REFUSED);
+    g_clear_pointer(&expected, g_free);
+    expected = g_strdup_printf("hook script '%s' refused: symbolic link '%s' on its path is in "
+                               "a directory others can write and is not owned by root (run "
+                               "'chown -h root %s', or set allow_unsafe_permissions = true in "
+                               "[hooks])",
+                               link, nobodys_link, nobodys_link);
+    g_assert_cmpstr(err2->message, ==, expected);
+    log = read_log(f);
+    g_assert_cmpstr(log, ==, "");
+
+    /* root's link in the same sticky directory is fine */
+    g_assert_cmpint(g_unlink(link), ==, 0);
+    g_assert_cmpint(symlink(safe, roots_link), ==, 0);
+    g_assert_cmpint(symlink(roots_link, link), ==, 0);
+    g_assert_true(call_prepare("vm", NULL, "<domain/>", &err3));
+    g_assert_no_error(err3);
+    g_clear_pointer(&log, g_free);
+    g_clear_pointer(&expected, g_free);
+    log = read_log(f);
+    expected = g_strdup_printf("%s|vm|prepare|begin|-|4\n", link);
+    g_assert_cmpstr(log, ==, expected);
+}
+
 static void
 test_filter_chaining(Fixture *f, gconstpointer data)
 {
@@ -657,6 +867,10 @@ main(int argc, char **argv)
     ADD("/hook/background-child", test_background_child);
     ADD("/hook/added-between-calls", test_added_between_calls);
     ADD("/hook/permissions", test_permissions);
+    ADD("/hook/permissions-directories", test_permissions_directories);
+    ADD("/hook/permissions-dot-d-dir", test_permissions_dot_d_dir);
+    ADD("/hook/permissions-sticky-dir", test_permissions_sticky_dir);
+    ADD("/hook/permissions-symlinks", test_permissions_symlinks);
     ADD("/hook/filter-chaining", test_filter_chaining);
     return g_test_run();
 }

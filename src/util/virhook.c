@@ -13,6 +13,8 @@
 #include "vircommand.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <glib/gi18n.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -328,28 +330,312 @@ virHookDiscover(const char *dir, virHookDriver driver)
 /* ------------------------------------------------------------------ */
 /* Running                                                             */
 
+/*
+ * The permission check.
+ *
+ * A script runs as root, so only root may be able to change what runs:
+ * the file itself (owned by root, not writable by group or others) and
+ * every directory its path goes through, because whoever can write a
+ * directory can rename the script away and put another file or a
+ * symbolic link (to any root-owned program) in its place, between the
+ * check and the exec.  The path is resolved here component by component
+ * from "/", with O_PATH descriptors, the way the kernel resolves it,
+ * symbolic links (and "..") included, and each directory reached is
+ * checked: owned by root and not writable by group or others, or owned by
+ * root with the sticky bit (/tmp): there others cannot rename or remove
+ * root's entries, so what is checked is a symbolic link's owner too.
+ *
+ * The script is then executed by its path, not through the descriptor:
+ * fexecve() or execveat() of a script make the kernel give the interpreter
+ * "/dev/fd/N" as the script's name (and fail with ENOENT when the
+ * descriptor is close-on-exec, as ours are), so $0 would no longer be the
+ * path, and libvirt hook scripts use it to find their files ("dirname
+ * $0").  Since no directory on the path and not the file can be changed
+ * by anyone but root, the exec reaches the file that was checked; right
+ * before the spawn, the path is still compared with the checked file
+ * (device and inode), which only root could make differ.
+ */
+
+/* The most symbolic links followed while resolving one path, as Linux. */
+#define HOOK_MAX_SYMLINKS 40
+
+/* Where the resolution of a script's path stands. */
+typedef struct {
+    const char *script;   /* the path being resolved, for messages */
+    int fd;               /* O_PATH descriptor of the directory reached, checked */
+    struct stat sb;       /* its status */
+    GString *path;        /* its path, symbolic links resolved */
+    char *rest;           /* what is left to resolve */
+    guint links;          /* symbolic links followed so far */
+} virHookWalk;
+
+static void
+virHookWalkClear(virHookWalk *w)
+{
+    if (w->fd >= 0)
+        close(w->fd);
+    w->fd = -1;
+    if (w->path)
+        g_string_free(w->path, TRUE);
+    w->path = NULL;
+    g_clear_pointer(&w->rest, g_free);
+}
+
 static gboolean
-virHookCheckPermissions(const virHookConfig *cfg, const char *path, GError **error)
+virHookInspectError(const char *script, int errnum, GError **error)
+{
+    g_set_error(error, VIR_HOOK_ERROR, VIR_HOOK_ERROR_REFUSED,
+                _("hook script '%s' cannot be inspected: %s"), script, g_strerror(errnum));
+    return FALSE;
+}
+
+/* Opens @name in @dirfd without following it; its status in @sb. */
+static int
+virHookOpenEntry(int dirfd, const char *name, struct stat *sb)
+{
+    int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd >= 0 && fstat(fd, sb) < 0) {
+        int saved = errno;
+
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+/* Only root can add, rename or remove entries of the directory @sb. */
+static gboolean
+virHookDirIsSafe(const struct stat *sb)
+{
+    return sb->st_uid == 0 && (!(sb->st_mode & (S_IWGRP | S_IWOTH)) || (sb->st_mode & S_ISVTX));
+}
+
+static gboolean
+virHookRefuseDir(const char *script, const char *dir, const struct stat *sb, GError **error)
+{
+    gboolean chown_it = sb->st_uid != 0;
+    gboolean chmod_it = (sb->st_mode & (S_IWGRP | S_IWOTH)) && !(sb->st_mode & S_ISVTX);
+    g_autofree char *fix = NULL;
+
+    if (chown_it && chmod_it)
+        fix = g_strdup_printf("chown root %1$s && chmod go-w %1$s", dir);
+    else
+        fix = g_strdup_printf(chown_it ? "chown root %s" : "chmod go-w %s", dir);
+    g_set_error(error, VIR_HOOK_ERROR, VIR_HOOK_ERROR_REFUSED,
+                _("hook script '%s' refused: directory '%s' on its path must be owned by root "
+                  "and not writable by group or others unless sticky (run '%s', or set "
+                  "allow_unsafe_permissions = true in [hooks])"),
+                script, dir, fix);
+    return FALSE;
+}
+
+/*
+ * Makes @fd (with status @sb), the entry @name of the directory reached
+ * ("/" for the root), the directory reached, if only root can change it.
+ * Takes @fd.
+ */
+static gboolean
+virHookWalkEnter(virHookWalk *w, int fd, const struct stat *sb, const char *name,
+                 GError **error)
+{
+    if (g_str_equal(name, "/")) {
+        g_string_assign(w->path, "/");
+    } else if (g_str_equal(name, "..")) {
+        const char *slash = strrchr(w->path->str, '/');
+
+        g_string_truncate(w->path, MAX(slash - w->path->str, 1));
+    } else {
+        if (w->path->len > 1)
+            g_string_append_c(w->path, '/');
+        g_string_append(w->path, name);
+    }
+    if (w->fd >= 0)
+        close(w->fd);
+    w->fd = fd;
+    w->sb = *sb;
+    if (!S_ISDIR(sb->st_mode))
+        return virHookInspectError(w->script, ENOTDIR, error);
+    if (!virHookDirIsSafe(sb))
+        return virHookRefuseDir(w->script, w->path->str, sb, error);
+    return TRUE;
+}
+
+static gboolean
+virHookWalkRoot(virHookWalk *w, GError **error)
 {
     struct stat sb;
+    int fd = virHookOpenEntry(AT_FDCWD, "/", &sb);
 
-    if (cfg->allow_unsafe || geteuid() != 0)
-        return TRUE;
-    if (stat(path, &sb) < 0) {
-        int saved = errno;
+    if (fd < 0)
+        return virHookInspectError(w->script, errno, error);
+    return virHookWalkEnter(w, fd, &sb, "/", error);
+}
+
+/* Takes the next component off what is left to resolve; NULL if none. */
+static char *
+virHookWalkNext(virHookWalk *w)
+{
+    const char *name = w->rest + strspn(w->rest, "/");
+    size_t len = strcspn(name, "/");
+    char *component;
+
+    if (len == 0)
+        return NULL;
+    component = g_strndup(name, len);
+    memmove(w->rest, name + len, strlen(name + len) + 1);
+    return component;
+}
+
+/*
+ * Follows the symbolic link @fd (status @sb), the entry @name of the
+ * directory reached: what is left to resolve becomes its target followed
+ * by the rest.  Takes @fd.
+ */
+static gboolean
+virHookWalkLink(virHookWalk *w, int fd, const struct stat *sb, const char *name,
+                GError **error)
+{
+    char target[PATH_MAX];
+    ssize_t len = readlinkat(fd, "", target, sizeof(target));
+    int saved = errno;
+    char *rest;
+
+    close(fd);
+    if (len < 0)
+        return virHookInspectError(w->script, saved, error);
+    if ((size_t)len >= sizeof(target))
+        return virHookInspectError(w->script, ENAMETOOLONG, error);
+    target[len] = '\0';
+    if (++w->links > HOOK_MAX_SYMLINKS)
+        return virHookInspectError(w->script, ELOOP, error);
+    /* in a sticky directory others can write, the link's owner may replace it */
+    if ((w->sb.st_mode & S_ISVTX) && (w->sb.st_mode & (S_IWGRP | S_IWOTH)) &&
+        sb->st_uid != 0) {
+        g_autofree char *link = g_build_filename(w->path->str, name, NULL);
+
         g_set_error(error, VIR_HOOK_ERROR, VIR_HOOK_ERROR_REFUSED,
-                    _("hook script '%s' cannot be inspected: %s"), path, g_strerror(saved));
+                    _("hook script '%s' refused: symbolic link '%s' on its path is in a "
+                      "directory others can write and is not owned by root (run 'chown -h "
+                      "root %s', or set allow_unsafe_permissions = true in [hooks])"),
+                    w->script, link, link);
         return FALSE;
     }
-    if (sb.st_uid != 0 || (sb.st_mode & (S_IWGRP | S_IWOTH))) {
+    rest = g_strconcat(target, w->rest, NULL);
+    g_free(w->rest);
+    w->rest = rest;
+    if (target[0] == '/')
+        return virHookWalkRoot(w, error);
+    return TRUE;
+}
+
+/* Checks the script's own file, @sb. */
+static gboolean
+virHookCheckFile(const char *script, const struct stat *sb, GError **error)
+{
+    if (!S_ISREG(sb->st_mode) || !(sb->st_mode & 0111)) {
+        g_set_error(error, VIR_HOOK_ERROR, VIR_HOOK_ERROR_REFUSED,
+                    _("hook script '%s' refused: it is not an executable regular file"), script);
+        return FALSE;
+    }
+    if (sb->st_uid != 0 || (sb->st_mode & (S_IWGRP | S_IWOTH))) {
         g_set_error(error, VIR_HOOK_ERROR, VIR_HOOK_ERROR_REFUSED,
                     _("hook script '%s' refused: it must be owned by root and not writable by "
                       "group or others (run 'chown root %s && chmod go-w %s', or set "
                       "allow_unsafe_permissions = true in [hooks])"),
-                    path, path, path);
+                    script, script, script);
         return FALSE;
     }
     return TRUE;
+}
+
+/*
+ * Resolves the entry @name of the directory reached.  When it is the
+ * script's file, checks it and sets @file_fd (status in @sb).
+ */
+static gboolean
+virHookWalkStep(virHookWalk *w, const char *name, int *file_fd, struct stat *sb,
+                GError **error)
+{
+    struct stat st;
+    int fd;
+
+    if (g_str_equal(name, "."))
+        return TRUE;
+    if ((fd = virHookOpenEntry(w->fd, name, &st)) < 0)
+        return virHookInspectError(w->script, errno, error);
+    if (S_ISLNK(st.st_mode))
+        return virHookWalkLink(w, fd, &st, name, error);
+    if (S_ISDIR(st.st_mode) || w->rest[0] != '\0')
+        return virHookWalkEnter(w, fd, &st, name, error);
+    if (!virHookCheckFile(w->script, &st, error)) {
+        close(fd);
+        return FALSE;
+    }
+    *sb = st;
+    *file_fd = fd;
+    return TRUE;
+}
+
+/*
+ * virHookOpenScript:
+ * @script: the script's absolute path
+ * @sb: (out): the status of the file opened
+ *
+ * Resolves @script from "/" as the kernel does, checking every directory
+ * on the way (see above), then the file.
+ *
+ * Returns: an O_PATH descriptor of the script (the caller closes it), or
+ * -1 with @error set (VIR_HOOK_ERROR_REFUSED).
+ */
+static int
+virHookOpenScript(const char *script, struct stat *sb, GError **error)
+{
+    virHookWalk w = {.script = script, .fd = -1};
+    int file_fd = -1;
+    gboolean ok;
+
+    if (!g_path_is_absolute(script)) {
+        virHookInspectError(script, EINVAL, error);
+        return -1;
+    }
+    w.path = g_string_new("/");
+    w.rest = g_strdup(script);
+    ok = virHookWalkRoot(&w, error);
+    while (ok && file_fd < 0) {
+        g_autofree char *name = virHookWalkNext(&w);
+
+        if (!name) {
+            /* the path ends with a directory: refused */
+            virHookCheckFile(script, &w.sb, error);
+            break;
+        }
+        ok = virHookWalkStep(&w, name, &file_fd, sb, error);
+    }
+    virHookWalkClear(&w);
+    return file_fd;
+}
+
+/*
+ * Right before the spawn: @script still leads to the file checked, @fd
+ * (status @checked).  Only root can make it lead elsewhere (see above);
+ * this catches a replacement racing with us.  Takes @fd.
+ */
+static gboolean
+virHookCheckUnchanged(const char *script, int fd, const struct stat *checked, GError **error)
+{
+    struct stat sb;
+    gboolean same = stat(script, &sb) == 0 && sb.st_dev == checked->st_dev &&
+                    sb.st_ino == checked->st_ino;
+
+    close(fd);
+    if (!same) {
+        g_set_error(error, VIR_HOOK_ERROR, VIR_HOOK_ERROR_REFUSED,
+                    _("hook script '%s' refused: it was replaced while virtd checked it"),
+                    script);
+    }
+    return same;
 }
 
 static void
@@ -451,8 +737,11 @@ virHookRunScript(const virHookConfig *cfg, const virHookInvocation *inv, const c
     g_autofree char *what = NULL;
     g_autofree char *errtext = NULL;
     gboolean filter = virHookOpIsFilter(inv->driver, inv->op);
+    gboolean check = !cfg->allow_unsafe && geteuid() == 0;
+    struct stat checked = {0};
+    int fd = -1;
 
-    if (!virHookCheckPermissions(cfg, path, error))
+    if (check && (fd = virHookOpenScript(path, &checked, error)) < 0)
         return FALSE;
 
     virCommandAddArgList(cmd, inv->object ? inv->object : "-",
@@ -475,6 +764,8 @@ virHookRunScript(const virHookConfig *cfg, const virHookInvocation *inv, const c
 
     argv_str = virCommandArgvToString(cmd);
 
+    if (check && !virHookCheckUnchanged(path, fd, &checked, error))
+        return FALSE;
     if (!virCommandStart(cmd, &spawn_err)) {
         g_info("hook ran: %s: could not start: %s", argv_str, spawn_err->message);
         g_set_error(error, VIR_HOOK_ERROR, VIR_HOOK_ERROR_REFUSED, _("hook script '%s' failed: %s"),

@@ -7,12 +7,14 @@ See reference/hooks-contract.md, tables "Discovery and running" and
 import os
 import re
 import signal
+import shutil
 import socket
 import struct
+import subprocess
 
 import pytest
 
-from conftest import WAIT_TIMEOUT, pgid_members, run_virtd, wait_gone
+from conftest import WAIT_TIMEOUT, pgid_members, run_virtd, wait_gone, write_script
 
 START = ("-", "start", "-", "start")
 RELOAD = ("-", "reload", "begin", "SIGHUP")
@@ -374,6 +376,43 @@ def test_unsafe_hook_allowed_by_config(virtd_factory):
     assert v.stop() == 0
     assert v.hook_log.argvs() == calls_for([unsafe, ok], START, SHUTDOWN)
     assert "refused" not in v.log_text()
+
+
+def test_hook_in_directory_others_can_write_refused(virtd_factory):
+    """Whoever can write a directory on a hook's path can swap the hook:
+    here the unprivileged user nobody replaces root's script in a daemon.d
+    left world-writable by a symbolic link to a root-owned program that is
+    not a hook.  virtd refuses what is in that directory and says why;
+    the main script, in a directory only root can change, still runs."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("setpriv (util-linux) is needed to act as nobody")
+    v = virtd_factory()
+    main = v.install_hook("daemon")
+    legit = v.install_hook("daemon", "10-legit")
+    ddir = legit.parent
+    os.chmod(ddir, 0o777)
+    marker = v.tmp_dir / "not-a-hook-ran"
+    not_a_hook = write_script(v.tmp_dir / "not-a-hook", f"#!/bin/sh\ntouch '{marker}'\n")
+    # nobody cannot reach ddir from "/" (pytest's base dir is root's, 0700):
+    # it works from inside, its current directory.
+    subprocess.run([setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                    "ln", "-sfn", str(not_a_hook), legit.name],
+                   cwd=ddir, check=True, timeout=WAIT_TIMEOUT)
+    assert legit.is_symlink() and legit.lstat().st_uid != 0
+
+    v.start()
+    assert v.stop() == 0
+    assert not marker.exists(), "the swapped-in program ran as a hook"
+    assert v.hook_log.argvs() == calls_for([main], START, SHUTDOWN)
+    refusals = re.findall(rf"^.* warning: .*hook script '{re.escape(str(legit))}' refused: "
+                          rf"directory '{re.escape(str(ddir))}' on its path must be owned by "
+                          r"root and not writable by group or others.*$",
+                          v.log_text(), re.M)
+    assert len(refusals) == 2, v.log_tail()
+    for line in refusals:
+        assert f"run 'chmod go-w {ddir}'" in line, line
+        assert "allow_unsafe_permissions" in line, line
 
 
 def _recv_notify(sock, timeout):
