@@ -56,6 +56,12 @@ PASSTHROUGH_ENV = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "MSAN_OPTION
 # error in a virtd the test then kills).  Keys: variables that take log_path.
 SANITIZER_LOG_PREFIXES = {"ASAN_OPTIONS": "asan", "UBSAN_OPTIONS": "ubsan",
                           "MSAN_OPTIONS": "msan"}
+# GCC's UBSan runtime ignores log_path when ASan is linked in too (each
+# runtime keeps its own report file, and ASan's setter is the one that
+# runs), so UBSan reports are also looked for in virtd.log: a line
+# "file:line:col: runtime error: ...", then its stack trace.
+UBSAN_REPORT = re.compile(r"^[^\n]*:\d+:\d+: runtime error: ", re.M)
+UBSAN_REPORT_LINES = 40
 
 # Variables a logging hook records (when set in the hook's environment).
 HOOK_ENV_VARS = (
@@ -397,6 +403,7 @@ class VirtdInstance:
         self.log_path = self.log_dir / "virtd.log"
         self.sanitizer_dir = self.log_dir / "sanitizer"
         self.sanitizer_seen = set()
+        self.sanitizer_log_checked = 0
         self.pid_path = self.run_dir / "virtd.pid"
         self.hook_log = HookLog(self.log_dir / "hooks.log")
         self.env = dict(env or {})
@@ -573,12 +580,19 @@ class VirtdInstance:
         return f"--- last {len(tail)} lines of {self.log_path}:\n" + "\n".join(tail)
 
     def new_sanitizer_reports(self):
-        """Sanitizer reports written since the last call: [(path, text)]."""
+        """Sanitizer reports written since the last call: [(path, text)],
+        from sanitizer_dir and from virtd.log (UBSan's, see UBSAN_REPORT)."""
         reports = []
         for path in sorted(self.sanitizer_dir.iterdir()):
             if path not in self.sanitizer_seen:
                 self.sanitizer_seen.add(path)
                 reports.append((path, path.read_text(errors="replace")))
+        text = self.log_text()
+        m = UBSAN_REPORT.search(text, self.sanitizer_log_checked)
+        self.sanitizer_log_checked = len(text)
+        if m:
+            lines = text[m.start():].splitlines()[:UBSAN_REPORT_LINES]
+            reports.append((self.log_path, "\n".join(lines)))
         return reports
 
     def wait_for_log(self, pattern, timeout=WAIT_TIMEOUT):
