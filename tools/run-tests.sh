@@ -59,7 +59,8 @@ setup() {
     meson compile -C "$bdir"
 }
 
-# one plain summary line, counting meson's tests and the TAP/pytest cases
+# one plain summary line per pass, counting meson's tests (a GTest binary or the
+# whole pytest suite is one test; their cases are in the log above)
 summary() {
     /usr/bin/python3 - "$1" "$2" "$3" <<'PY' || true
 import json, sys
