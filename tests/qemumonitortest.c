@@ -13,6 +13,7 @@
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <linux/sockios.h>
@@ -318,8 +319,10 @@ testHavePidfd(void)
     return TRUE;
 }
 
+/* qemu -S with its monitor on fx->sock_path, and @extra (NULL-terminated,
+ * nullable) arguments. */
 static gboolean
-testQemuStart(testFixture *fx)
+testQemuStartWith(testFixture *fx, const char *const *extra)
 {
     g_autofree char *bin = g_find_program_in_path("qemu-system-x86_64");
     g_autofree char *log = g_build_filename(fx->dir, "qemu.log", NULL);
@@ -340,6 +343,8 @@ testQemuStart(testFixture *fx)
                          "-display", "none", "-S", "-m", "64", "-chardev", NULL);
     virCommandAddArgFormat(fx->qemu, "socket,id=mon,path=%s,server=on,wait=off", fx->sock_path);
     virCommandAddArgList(fx->qemu, "-mon", "chardev=mon,mode=control", NULL);
+    for (; extra && *extra; extra++)
+        virCommandAddArg(fx->qemu, *extra);
     logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     g_assert_cmpint(logfd, >=, 0);
     virCommandSetErrorFD(fx->qemu, logfd);
@@ -351,6 +356,12 @@ testQemuStart(testFixture *fx)
     return TRUE;
 }
 
+static gboolean
+testQemuStart(testFixture *fx)
+{
+    return testQemuStartWith(fx, NULL);
+}
+
 /* Opens the monitor of the qemu just started: qemu creates its socket a
  * few ms after it starts, so this also exercises the connect retries. */
 static qemuMonitor *
@@ -358,7 +369,7 @@ testOpen(testFixture *fx)
 {
     g_autoptr(GError) err = NULL;
     qemuMonitor *mon =
-        qemuMonitorOpen(fx->sock_path, OPEN_TIMEOUT_MS, fx->ctx, &testCallbacks, fx, &err);
+        qemuMonitorOpen(fx->sock_path, -1, OPEN_TIMEOUT_MS, fx->ctx, &testCallbacks, fx, &err);
 
     g_assert_no_error(err);
     g_assert_nonnull(mon);
@@ -680,7 +691,7 @@ testAssertNoListener(testFixture *fx, const char *path)
 {
     g_autoptr(GError) err = NULL;
     gint64 start = g_get_monotonic_time();
-    qemuMonitor *mon = qemuMonitorOpen(path, 300, fx->ctx, &testCallbacks, fx, &err);
+    qemuMonitor *mon = qemuMonitorOpen(path, -1, 300, fx->ctx, &testCallbacks, fx, &err);
     gint64 elapsed = g_get_monotonic_time() - start;
 
     g_assert_null(mon);
@@ -709,6 +720,79 @@ test_connect_nothing(testFixture *fx, gconstpointer unused)
     testAssertNoListener(fx, stale);
 
     g_assert_cmpuint(fx->events->len, ==, 0);
+}
+
+/* qemu that fails early (here: its kernel is missing) exits after creating
+ * its socket and leaves the file behind, with nobody listening.  Opening
+ * with its pidfd fails at once, not after the whole timeout: once qemu is
+ * gone, connection refused no longer means "qemu still starting".  (The
+ * qemu is waited for first, so that the outcome does not depend on
+ * whether connecting wins the race with its exit.) */
+static void
+test_connect_qemu_exited(testFixture *fx, gconstpointer unused)
+{
+    const char *const extra[] = {"-kernel", "/nonexistent/vmlinuz", NULL};
+    g_autofree char *expected = NULL;
+    g_autoptr(GError) err = NULL;
+    struct pollfd pfd = {.events = POLLIN};
+    qemuMonitor *mon;
+    gint64 start;
+
+    if (!testQemuStartWith(fx, extra))
+        return;
+    pfd.fd = syscall(SYS_pidfd_open, fx->pid, 0);
+    g_assert_cmpint(pfd.fd, >=, 0);
+    g_assert_cmpint(poll(&pfd, 1, WAIT_MS), ==, 1);
+    g_assert_true(g_file_test(fx->sock_path, G_FILE_TEST_EXISTS));
+
+    start = g_get_monotonic_time();
+    mon = qemuMonitorOpen(fx->sock_path, pfd.fd, OPEN_TIMEOUT_MS, fx->ctx, &testCallbacks, fx,
+                          &err);
+    g_assert_null(mon);
+    g_assert_error(err, QEMU_MONITOR_ERROR, QEMU_MONITOR_ERROR_CONNECT);
+    expected = g_strdup_printf("QEMU exited before its monitor '%s' accepted a connection",
+                               fx->sock_path);
+    g_assert_cmpstr(err->message, ==, expected);
+    g_assert_cmpint(g_get_monotonic_time() - start, <, 5 * G_USEC_PER_SEC);
+    close(pfd.fd);
+}
+
+/* The process exits while connecting is retried (no socket yet): the
+ * retries end with it. */
+static void
+test_connect_process_exits(testFixture *fx, gconstpointer unused)
+{
+    g_autofree char *sleep = g_find_program_in_path("sleep");
+    g_autoptr(virCommand) cmd = NULL;
+    g_auto(virCommandResult) res = {0};
+    g_autoptr(GError) err = NULL;
+    qemuMonitor *mon;
+    gint64 start, elapsed;
+    int pidfd;
+
+    if (!testHavePidfd()) {
+        g_test_skip("pidfd_open() is not available");
+        return;
+    }
+    g_assert_nonnull(sleep);
+    cmd = virCommandNew(sleep);
+    virCommandAddArg(cmd, "0.3");
+    g_assert_true(virCommandStart(cmd, &err));
+    pidfd = syscall(SYS_pidfd_open, virCommandGetPid(cmd), 0);
+    g_assert_cmpint(pidfd, >=, 0);
+
+    start = g_get_monotonic_time();
+    mon = qemuMonitorOpen(fx->sock_path, pidfd, OPEN_TIMEOUT_MS, fx->ctx, &testCallbacks, fx,
+                          &err);
+    elapsed = g_get_monotonic_time() - start;
+    g_assert_null(mon);
+    g_assert_error(err, QEMU_MONITOR_ERROR, QEMU_MONITOR_ERROR_CONNECT);
+    g_assert_true(g_str_has_prefix(err->message, "QEMU exited before its monitor"));
+    g_assert_cmpint(elapsed, >=, 200 * 1000);
+    g_assert_cmpint(elapsed, <, (300 + 5000) * 1000);
+    close(pidfd);
+    g_clear_error(&err);
+    g_assert_true(virCommandWait(cmd, &res, &err));
 }
 
 /* ------------------------------------------------------------------ */
@@ -1204,7 +1288,7 @@ test_fake_no_greeting(testFixture *fx, gconstpointer unused)
     fakeServer *srv = fakeServerStart(fx, fakeScriptSilent, 0);
     g_autoptr(GError) err = NULL;
     gint64 start = g_get_monotonic_time();
-    qemuMonitor *mon = qemuMonitorOpen(fx->sock_path, 300, fx->ctx, &testCallbacks, fx, &err);
+    qemuMonitor *mon = qemuMonitorOpen(fx->sock_path, -1, 300, fx->ctx, &testCallbacks, fx, &err);
     gint64 elapsed = g_get_monotonic_time() - start;
 
     g_assert_null(mon);
@@ -1396,7 +1480,7 @@ testOpenOnLoop(gpointer opaque)
 {
     testOnLoop *o = opaque;
 
-    o->mon = qemuMonitorOpen(o->fx->sock_path, OPEN_TIMEOUT_MS, o->fx->ctx, &testCallbacks, o->fx,
+    o->mon = qemuMonitorOpen(o->fx->sock_path, -1, OPEN_TIMEOUT_MS, o->fx->ctx, &testCallbacks, o->fx,
                              &o->error);
     g_mutex_lock(&o->fx->lock);
     o->done = TRUE;
@@ -1474,6 +1558,8 @@ main(int argc, char **argv)
     testAdd("/qemumonitor/qemu/quit", test_qemu_quit);
     testAdd("/qemumonitor/qemu/killed", test_qemu_killed);
     testAdd("/qemumonitor/connect/nothing-listens", test_connect_nothing);
+    testAdd("/qemumonitor/connect/qemu-exited", test_connect_qemu_exited);
+    testAdd("/qemumonitor/connect/process-exits", test_connect_process_exits);
     testAdd("/qemumonitor/fake/framing", test_fake_framing);
     testAdd("/qemumonitor/fake/oversized", test_fake_oversized);
     testAdd("/qemumonitor/fake/garbage", test_fake_garbage);

@@ -268,7 +268,6 @@ virtdRun(virtdDaemon *d)
     virtdRaiseFdLimit();
 
     d->loop = g_main_loop_new(NULL, FALSE);
-    d->tasks = g_thread_pool_new(virtdTaskRun, d, 1, FALSE, NULL);
     /* Installed before the first hook runs, so a SIGTERM during a slow
      * start hook is handled once it returns instead of killing us. */
     g_unix_signal_add(SIGHUP, virtdOnSighup, d);
@@ -298,8 +297,11 @@ virtdRun(virtdDaemon *d)
     virSystemdNotify("READY=1");
     g_info(_("virtd ready (pid %d)"), (int)getpid());
 
-    /* Guests left running by a previous virtd, then autostart: once the
+    /* Tasks are pushed from the loop only (signals, this one), so the pool
+     * is made here, after every early return, and freed once it ends.
+     * Guests left running by a previous virtd, then autostart: once the
      * loop runs, so QMP works and their hooks may call virsh. */
+    d->tasks = g_thread_pool_new(virtdTaskRun, d, 1, FALSE, NULL);
     virtdPushTask(d, VIRTD_TASK_RECONNECT);
     g_main_loop_run(d->loop);
     g_thread_pool_free(g_steal_pointer(&d->tasks), FALSE, TRUE);

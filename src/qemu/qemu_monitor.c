@@ -31,6 +31,7 @@
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib/gi18n.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -541,10 +542,28 @@ qemuMonitorConnectRetryable(const GError *err)
            g_error_matches(err, G_IO_ERROR, G_IO_ERROR_PENDING);
 }
 
+/* Waits @us before the next connection attempt.  Returns FALSE if the
+ * process of @pidfd (if >= 0) has exited, before or meanwhile. */
+static gboolean
+qemuMonitorConnectPause(int pidfd, gint64 us)
+{
+    struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+
+    if (pidfd < 0) {
+        g_usleep(us);
+        return TRUE;
+    }
+    /* EINTR (-1) is a pause cut short, not an exit */
+    return poll(&pfd, 1, (int)((us + 999) / 1000)) <= 0;
+}
+
 /* qemu creates its socket a few ms after it starts: retry until @deadline
- * while the socket is missing or nobody listens. */
+ * while the socket is missing or nobody listens, and qemu (@pidfd) runs.
+ * A qemu that failed early (a missing kernel) leaves its socket behind
+ * with nobody listening: without @pidfd that would look like one still
+ * starting until @deadline. */
 static GSocket *
-qemuMonitorConnect(const char *path, gint64 deadline, guint timeout_ms, GError **error)
+qemuMonitorConnect(const char *path, int pidfd, gint64 deadline, guint timeout_ms, GError **error)
 {
     g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
 
@@ -552,7 +571,7 @@ qemuMonitorConnect(const char *path, gint64 deadline, guint timeout_ms, GError *
         g_autoptr(GError) err = NULL;
         g_autoptr(GSocket) sock = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
                                                G_SOCKET_PROTOCOL_DEFAULT, &err);
-        gint64 now;
+        gint64 now, pause = QEMU_MONITOR_RETRY_MS * 1000;
 
         if (sock) {
             /* a listener with a full backlog must not block us past @deadline */
@@ -572,8 +591,13 @@ qemuMonitorConnect(const char *path, gint64 deadline, guint timeout_ms, GError *
                         timeout_ms, err->message);
             return NULL;
         }
-        g_usleep(deadline ? MIN(QEMU_MONITOR_RETRY_MS * 1000, deadline - now)
-                          : QEMU_MONITOR_RETRY_MS * 1000);
+        if (deadline)
+            pause = MIN(pause, deadline - now);
+        if (!qemuMonitorConnectPause(pidfd, pause)) {
+            g_set_error(error, QEMU_MONITOR_ERROR, QEMU_MONITOR_ERROR_CONNECT,
+                        _("QEMU exited before its monitor '%s' accepted a connection"), path);
+            return NULL;
+        }
     }
 }
 
@@ -717,9 +741,10 @@ qemuMonitorAttach(qemuMonitor *mon)
 /**
  * qemuMonitorOpen:
  * @path: the monitor's UNIX socket (qemu's -chardev socket,server=on)
+ * @pidfd: a pidfd of the qemu serving @path, or -1; not taken over
  * @timeout_ms: for the whole connection and negotiation, 0 for no limit;
  *   while the socket is missing or nobody listens, connecting is retried
- *   every 10 ms until then
+ *   every 10 ms until then, or until @pidfd's process has exited
  * @ctx: (nullable): where the socket's I/O and the callbacks run; NULL for
  *   the default main context
  * @cb: (nullable): callbacks, copied
@@ -737,7 +762,7 @@ qemuMonitorAttach(qemuMonitor *mon)
  * listener or no greeting in time), _PROTOCOL or _COMMAND.
  */
 qemuMonitor *
-qemuMonitorOpen(const char *path, guint timeout_ms, GMainContext *ctx,
+qemuMonitorOpen(const char *path, int pidfd, guint timeout_ms, GMainContext *ctx,
                 const qemuMonitorCallbacks *cb, gpointer opaque, GError **error)
 {
     gint64 deadline = timeout_ms ? g_get_monotonic_time() + (gint64)timeout_ms * 1000 : 0;
@@ -747,7 +772,7 @@ qemuMonitorOpen(const char *path, guint timeout_ms, GMainContext *ctx,
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
     mon = qemuMonitorNew(path, ctx, cb, opaque);
-    if (!(mon->sock = qemuMonitorConnect(path, deadline, timeout_ms, error)) ||
+    if (!(mon->sock = qemuMonitorConnect(path, pidfd, deadline, timeout_ms, error)) ||
         !qemuMonitorHandshake(mon, deadline, timeout_ms, error)) {
         qemuMonitorUnref(mon);
         return NULL;

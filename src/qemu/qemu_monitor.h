@@ -32,7 +32,7 @@ typedef struct {
     void (*eof)(qemuMonitor *mon, gpointer opaque);
 } qemuMonitorCallbacks;
 
-qemuMonitor *qemuMonitorOpen(const char *path, guint timeout_ms, GMainContext *ctx,
+qemuMonitor *qemuMonitorOpen(const char *path, int pidfd, guint timeout_ms, GMainContext *ctx,
                              const qemuMonitorCallbacks *cb, gpointer opaque, GError **error);
 void qemuMonitorClose(qemuMonitor *mon);
 

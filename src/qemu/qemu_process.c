@@ -574,8 +574,8 @@ qemuProcessAttach(qemuDriver *drv, virDomainObj *obj, guint timeout_ms, GError *
     mc->obj = g_atomic_rc_box_acquire(obj);
     wc->obj = g_atomic_rc_box_acquire(obj);
     mc->gen = wc->gen = priv->gen;
-    priv->mon = qemuMonitorOpen(priv->monitor_path, timeout_ms, NULL, &qemuMonitorCbs, mc,
-                                error);
+    priv->mon = qemuMonitorOpen(priv->monitor_path, priv->pidfd, timeout_ms, NULL,
+                                &qemuMonitorCbs, mc, error);
     if (!priv->mon) {
         qemuMonitorCtxFree(mc);
         qemuMonitorCtxFree(wc);

@@ -48,6 +48,21 @@ DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # sanitizer builds keep working.
 PASSTHROUGH_ENV = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "MSAN_OPTIONS")
 
+# In a sanitizer build (tools/run-tests.sh's second pass) each virtd the
+# harness starts writes its sanitizer reports to <log>/sanitizer/<prefix>.PID
+# instead of its stderr (log_path added to the variable's options), and the
+# harness fails the test when such a file appears: a report in virtd.log
+# would go unseen whenever the test passes anyway (a leak found at exit, an
+# error in a virtd the test then kills).  Keys: variables that take log_path.
+SANITIZER_LOG_PREFIXES = {"ASAN_OPTIONS": "asan", "UBSAN_OPTIONS": "ubsan",
+                          "MSAN_OPTIONS": "msan"}
+# GCC's UBSan runtime ignores log_path when ASan is linked in too (each
+# runtime keeps its own report file, and ASan's setter is the one that
+# runs), so UBSan reports are also looked for in virtd.log: a line
+# "file:line:col: runtime error: ...", then its stack trace.
+UBSAN_REPORT = re.compile(r"^[^\n]*:\d+:\d+: runtime error: ", re.M)
+UBSAN_REPORT_LINES = 40
+
 # Variables a logging hook records (when set in the hook's environment).
 HOOK_ENV_VARS = (
     "LC_ALL",
@@ -370,6 +385,7 @@ class VirtdInstance:
     base/hooks/            hooks dir, with daemon.d qemu.d lxc.d network.d
     base/log/virtd.log     virtd's stdout+stderr (appended across restarts)
     base/log/hooks.log     where logging hooks write by default
+    base/log/sanitizer/    sanitizer reports of virtd, if built with them
     """
 
     def __init__(self, base, binary, unshare, hooks_config=None, paths_config=None,
@@ -385,6 +401,9 @@ class VirtdInstance:
         self.tmp_dir = self.base / "tmp"
         self.config_path = self.conf_dir / "virtd.conf"
         self.log_path = self.log_dir / "virtd.log"
+        self.sanitizer_dir = self.log_dir / "sanitizer"
+        self.sanitizer_seen = set()
+        self.sanitizer_log_checked = 0
         self.pid_path = self.run_dir / "virtd.pid"
         self.hook_log = HookLog(self.log_dir / "hooks.log")
         self.env = dict(env or {})
@@ -392,7 +411,8 @@ class VirtdInstance:
         self.started_at = None
         self.ready_at = None
 
-        for d in (self.conf_dir, self.state_dir, self.hooks_dir, self.log_dir, self.tmp_dir):
+        for d in (self.conf_dir, self.state_dir, self.hooks_dir, self.log_dir, self.tmp_dir,
+                  self.sanitizer_dir):
             d.mkdir(parents=True, exist_ok=True)
             os.chmod(d, 0o755)
         for drv in HOOK_DRIVERS:
@@ -464,13 +484,22 @@ class VirtdInstance:
             self.started_at = time.monotonic()
             self.proc = subprocess.Popen(
                 self.command(extra_args), stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, env=minimal_env(self.env), cwd=self.base,
+                stderr=subprocess.STDOUT, env=self.process_env(), cwd=self.base,
                 start_new_session=True,
                 preexec_fn=(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, nofile))
                 if nofile else None)
         if wait:
             self.wait_ready(timeout)
         return self
+
+    def process_env(self):
+        """virtd's environment: minimal_env() with this instance's
+        variables, and the sanitizers' reports sent to sanitizer_dir."""
+        env = minimal_env(self.env)
+        for var, prefix in SANITIZER_LOG_PREFIXES.items():
+            if var in env:
+                env[var] += f":log_path={self.sanitizer_dir / prefix}"
+        return env
 
     def _pidfile_pid(self):
         try:
@@ -550,11 +579,31 @@ class VirtdInstance:
         tail = self.log_text().splitlines()[-lines:]
         return f"--- last {len(tail)} lines of {self.log_path}:\n" + "\n".join(tail)
 
+    def new_sanitizer_reports(self):
+        """Sanitizer reports written since the last call: [(path, text)],
+        from sanitizer_dir and from virtd.log (UBSan's, see UBSAN_REPORT)."""
+        reports = []
+        for path in sorted(self.sanitizer_dir.iterdir()):
+            if path not in self.sanitizer_seen:
+                self.sanitizer_seen.add(path)
+                reports.append((path, path.read_text(errors="replace")))
+        text = self.log_text()
+        m = UBSAN_REPORT.search(text, self.sanitizer_log_checked)
+        self.sanitizer_log_checked = len(text)
+        if m:
+            lines = text[m.start():].splitlines()[:UBSAN_REPORT_LINES]
+            reports.append((self.log_path, "\n".join(lines)))
+        return reports
+
     def wait_for_log(self, pattern, timeout=WAIT_TIMEOUT):
         """Waits until the daemon log matches regex @pattern; returns the match."""
         rx = re.compile(pattern)
         return wait_for(lambda: rx.search(self.log_text()), timeout,
                         lambda: f"virtd's log to match {pattern!r}\n{self.log_tail()}")
+
+
+# Factories not closed yet, whose virtds _sanitizer_reports checks.
+_OPEN_FACTORIES = []
 
 
 class VirtdFactory:
@@ -566,6 +615,7 @@ class VirtdFactory:
         self.binary = binary
         self.unshare = unshare
         self.instances = []
+        _OPEN_FACTORIES.append(self)
 
     def __call__(self, name=None, **kwargs):
         name = name or f"virtd{len(self.instances)}"
@@ -573,9 +623,29 @@ class VirtdFactory:
         self.instances.append(inst)
         return inst
 
+    def check_sanitizer_reports(self):
+        """Fails the test if a virtd of this factory wrote a sanitizer
+        report since the last check, showing the reports."""
+        found = [r for inst in self.instances for r in inst.new_sanitizer_reports()]
+        if found:
+            pytest.fail("virtd's sanitizer reported:\n" + "\n".join(
+                f"--- {path}:\n{text}" for path, text in found), pytrace=False)
+
     def close(self):
+        _OPEN_FACTORIES.remove(self)
         for inst in self.instances:
             inst.kill()
+        self.check_sanitizer_reports()
+
+
+@pytest.fixture(autouse=True)
+def _sanitizer_reports():
+    """After each test, fails it for any sanitizer report of a virtd still
+    managed by a factory (a module's shared virtd too); factories check
+    their virtds once more when they close."""
+    yield
+    for factory in list(_OPEN_FACTORIES):
+        factory.check_sanitizer_reports()
 
 
 @pytest.fixture
