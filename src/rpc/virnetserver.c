@@ -110,7 +110,6 @@ struct _virNetServerClient {
     gsize rx_len;                        /* the frame's length, once known */
     gsize rx_cap;
     gsize rx_got;      /* bytes of the frame received */
-    gsize rx_limit;    /* the longest frame accepted now */
     gboolean admitted; /* counted in the server's limits */
     char *refusal;     /* why it was refused: its first call gets this */
     gint64 connected;  /* monotonic us */
