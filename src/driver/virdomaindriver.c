@@ -78,7 +78,7 @@ virDomainDriverObjUnref(virDomainDriverState *st, virDomainObj *obj)
 void
 virDomainObjFillHandle(virDomainObj *obj, virDomainHandle *out)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
 
     out->name = g_strdup(obj->def->name);
     memcpy(out->uuid, obj->def->uuid, VIR_UUID_BUFLEN);
@@ -275,7 +275,7 @@ virDomainDriverMatchState(unsigned int flags, int state)
 static gboolean
 virDomainDriverMatch(virDomainObj *obj, unsigned int flags)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
 
     return virDriverMatchFlagPair(flags, VIR_CONNECT_LIST_DOMAINS_ACTIVE,
                                     VIR_CONNECT_LIST_DOMAINS_INACTIVE, obj->id != -1) &&

@@ -80,7 +80,7 @@ virObjJobBegin(virObjJob *job, virCaller *caller, const char *name, guint wait_s
 {
     pid_t pgid = caller ? virObjJobCallerPgid(caller->pid) : 0;
     gint64 deadline = g_get_monotonic_time() + (gint64)wait_seconds * G_USEC_PER_SEC;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(job->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(job->lock);
 
     while (job->name) {
         if (pgid > 0 && pgid == job->hook_pgid) {
@@ -115,7 +115,7 @@ virObjJobBegin(virObjJob *job, virCaller *caller, const char *name, guint wait_s
 void
 virObjJobEnd(virObjJob *job)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(job->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(job->lock);
 
     job->name = NULL;
     job->hook_pgid = 0;
@@ -132,7 +132,7 @@ void
 virObjJobSetHookPgid(pid_t pgid, gpointer opaque)
 {
     virObjJob *job = opaque;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(job->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(job->lock);
 
     job->hook_pgid = pgid;
 }
@@ -141,7 +141,7 @@ virObjJobSetHookPgid(pid_t pgid, gpointer opaque)
 gboolean
 virObjJobIsActive(virObjJob *job)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(job->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(job->lock);
 
     return job->name != NULL;
 }
@@ -150,7 +150,7 @@ virObjJobIsActive(virObjJob *job)
 void
 virObjJobMarkRemoved(virObjJob *job)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(job->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(job->lock);
 
     job->removed = TRUE;
 }
@@ -158,7 +158,7 @@ virObjJobMarkRemoved(virObjJob *job)
 gboolean
 virObjJobIsRemoved(virObjJob *job)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(job->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(job->lock);
 
     return job->removed;
 }

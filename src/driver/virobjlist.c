@@ -203,7 +203,7 @@ gpointer
 virObjListDefine(virObjList *list, const char *xml, gboolean *updated, GError **error)
 {
     const virObjListClass *k = list->klass;
-    g_autoptr(GMutexLocker) locker = NULL;
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = NULL;
     g_autofree char *formatted = NULL;
     gpointer def = k->def_parse(xml, error);
 
@@ -234,7 +234,7 @@ gboolean
 virObjListUndefine(virObjList *list, gpointer obj, GError **error)
 {
     const virObjListClass *k = list->klass;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&list->define_lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&list->define_lock);
     GMutex *lock = virObjListLock(list, obj);
     g_autofree char *name = NULL;
     unsigned char uuid[VIR_UUID_BUFLEN];
@@ -278,7 +278,7 @@ gpointer
 virObjListAddTransient(virObjList *list, gpointer def, GError **error)
 {
     const virObjListClass *k = list->klass;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&list->define_lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&list->define_lock);
     gpointer obj;
 
     if ((k->def_check && !k->def_check(list, def, TRUE, error)) ||
@@ -298,7 +298,7 @@ void
 virObjListRemoveIfTransient(virObjList *list, gpointer obj)
 {
     const virObjListClass *k = list->klass;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&list->define_lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&list->define_lock);
     GMutex *lock = virObjListLock(list, obj);
     g_autofree char *name = NULL;
     unsigned char uuid[VIR_UUID_BUFLEN];
@@ -319,7 +319,7 @@ gboolean
 virObjListSetAutostart(virObjList *list, gpointer obj, gboolean on, GError **error)
 {
     const virObjListClass *k = list->klass;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&list->define_lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&list->define_lock);
     GMutex *lock = virObjListLock(list, obj);
     g_autofree char *name = NULL;
     gboolean persistent;

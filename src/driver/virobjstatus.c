@@ -191,7 +191,7 @@ gboolean
 virObjStatusSave(virObjStatusWriter *w, const virObjStatusClass *klass, const char *path,
                  virObjStatusSnapshotFunc snapshot, gpointer object, GError **error)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&w->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&w->lock);
     g_auto(virObjStatus) st;
     g_autofree char *text = NULL;
 

@@ -88,7 +88,7 @@ gboolean
 virObjectTableAdd(virObjectTable *t, const char *name, const unsigned char *uuid, gpointer obj)
 {
     g_autoptr(GBytes) key = virObjectTableKey(uuid);
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&t->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&t->lock);
     virObjectTableEntry *e;
 
     if (g_hash_table_contains(t->by_name, name) || g_hash_table_contains(t->by_uuid, key))
@@ -111,7 +111,7 @@ virObjectTableRef(virObjectTableEntry *e)
 gpointer
 virObjectTableFindByName(virObjectTable *t, const char *name)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&t->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&t->lock);
 
     return virObjectTableRef(g_hash_table_lookup(t->by_name, name));
 }
@@ -120,7 +120,7 @@ gpointer
 virObjectTableFindByUUID(virObjectTable *t, const unsigned char *uuid)
 {
     g_autoptr(GBytes) key = virObjectTableKey(uuid);
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&t->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&t->lock);
 
     return virObjectTableRef(g_hash_table_lookup(t->by_uuid, key));
 }
@@ -165,7 +165,7 @@ virObjectTableList(virObjectTable *t)
 {
     GPtrArray *objs = g_ptr_array_new();
     g_autoptr(GList) names = NULL;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&t->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&t->lock);
 
     names = g_list_sort(g_hash_table_get_keys(t->by_name), (GCompareFunc)strcmp);
     for (GList *l = names; l; l = l->next)
@@ -188,7 +188,7 @@ virObjectTableCheckClash(virObjectTable *t, const char *name, const unsigned cha
                          const char *kind, int code, GError **error)
 {
     g_autoptr(GBytes) key = virObjectTableKey(uuid);
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&t->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&t->lock);
     virObjectTableEntry *by_name = g_hash_table_lookup(t->by_name, name);
     virObjectTableEntry *by_uuid = g_hash_table_lookup(t->by_uuid, key);
     char uuidstr[VIR_UUID_STRING_BUFLEN];

@@ -156,7 +156,7 @@ networkObjUnref(virNetworkObj *obj)
 static void
 networkObjFillHandle(virNetworkObj *obj, virNetworkHandle *out)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
 
     out->name = g_strdup(obj->def->name);
     memcpy(out->uuid, obj->def->uuid, VIR_UUID_BUFLEN);
@@ -194,7 +194,7 @@ networkLookupByUUID(virCaller *c, const unsigned char *uuid, virNetworkHandle *o
 static gboolean
 networkMatch(virNetworkObj *obj, unsigned int flags)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
 
     return virDriverMatchFlagPair(flags, VIR_CONNECT_LIST_NETWORKS_ACTIVE,
                             VIR_CONNECT_LIST_NETWORKS_INACTIVE, obj->active) &&

@@ -63,7 +63,7 @@ qemuDomainPrivFree(gpointer data)
 qemuDomainPriv *
 qemuDomainGetPriv(virDomainObj *obj)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
 
     if (!obj->priv) {
         qemuDomainPriv *priv = g_new0(qemuDomainPriv, 1);
@@ -79,7 +79,7 @@ qemuDomainGetPriv(virDomainObj *obj)
 void
 qemuDomainSetState(virDomainObj *obj, int state, int reason)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
 
     obj->state = state;
     obj->reason = reason;
@@ -123,7 +123,7 @@ qemuDomainStatusSnapshot(gpointer object, virObjStatus *st)
 {
     virDomainObj *obj = object;
     qemuDomainPriv *priv = obj->priv;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
 
     st->state = obj->state;
     st->reason = obj->reason;

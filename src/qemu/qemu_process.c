@@ -204,7 +204,7 @@ qemuProcessReleaseRuntime(virDomainObj *obj, qemuDomainPriv *priv)
 static void
 qemuProcessMarkStopped(virDomainObj *obj, const qemuStopReason *why)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
 
     obj->id = -1;
     obj->state = VIR_DOMAIN_SHUTOFF;
@@ -595,7 +595,7 @@ qemuProcessAttach(qemuDriver *drv, virDomainObj *obj, guint timeout_ms, GError *
 static void
 qemuProcessPrepareDef(qemuDriver *drv, virDomainObj *obj, int id)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
 
     if (obj->persistent && !obj->newDef)
         obj->newDef = virDomainDefCopy(obj->def);
@@ -642,7 +642,7 @@ qemuProcessCreateTap(virDomainNetDef *net, int *fd, GError **error)
 static gboolean
 qemuProcessCreateTaps(virDomainObj *obj, qemuDomainPriv *priv, GError **error)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
 
     priv->tap_fds = g_array_new(FALSE, FALSE, sizeof(int));
     for (guint i = 0; i < obj->def->interfaces->len; i++) {

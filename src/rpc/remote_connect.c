@@ -116,7 +116,7 @@ remoteConnectOpen(remoteCall *call, void *args, void *ret, GError **error)
 {
     const remoteConnectOpenArgs *a = args;
     remoteConn *conn = call->conn;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&conn->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&conn->lock);
     g_autofree char *uri = NULL;
     const virHypervisorDriver *drv;
 
@@ -165,7 +165,7 @@ remoteConnectGetType(remoteCall *call, void *args, void *ret, GError **error)
 gboolean
 remoteConnectGetURI(remoteCall *call, void *args, void *ret, GError **error)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&call->conn->lock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&call->conn->lock);
 
     ((remoteStringMsg *)ret)->str = g_strdup(call->conn->uri);
     return TRUE;

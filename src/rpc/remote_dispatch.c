@@ -383,7 +383,7 @@ remoteProcedureLane(const remoteProcedureInfo *proc)
 static void
 remoteDispatch(virNetServerClient *client, virNetMessage *msg, gpointer opaque)
 {
-    g_autoptr(virNetMessage) owned = msg;
+    G_GNUC_UNUSED g_autoptr(virNetMessage) owned = msg; /* freed on return */
     const remoteProcedureInfo *proc = remoteProcedureLookup(msg->header.proc);
     g_autoptr(GError) err = NULL;
     remoteJob *job;

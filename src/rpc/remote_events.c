@@ -208,7 +208,7 @@ remoteEventsNetwork(const virNetworkHandle *net, int event, int detail, gpointer
 static gboolean
 remoteEventsAdd(remoteEventReg *reg, int *id, GError **error)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&remoteEventsLock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&remoteEventsLock);
 
     if (virNetServerClientIsClosed(reg->client)) {
         virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("the client disconnected"));
@@ -244,7 +244,7 @@ remoteEventRegNew(remoteCall *call, remoteEventKind kind, int event_id)
 static gboolean
 remoteEventsRemove(remoteCall *call, remoteEventKind kind, int key)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&remoteEventsLock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&remoteEventsLock);
 
     for (guint i = 0; i < remoteEventsRegs->len; i++) {
         remoteEventReg *reg = g_ptr_array_index(remoteEventsRegs, i);
@@ -261,7 +261,7 @@ remoteEventsRemove(remoteCall *call, remoteEventKind kind, int key)
 static gboolean
 remoteEventsHasLegacy(remoteCall *call, int event_id)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&remoteEventsLock);
+    G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&remoteEventsLock);
 
     for (guint i = 0; i < remoteEventsRegs->len; i++) {
         remoteEventReg *reg = g_ptr_array_index(remoteEventsRegs, i);
