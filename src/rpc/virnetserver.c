@@ -148,6 +148,8 @@ typedef enum {
 static void virNetServerClientClose(virNetServerClient *client, const char *why);
 static void virNetServerClientUpdateRx(virNetServerClient *client);
 static void virNetServerForgetClient(virNetServer *srv, virNetServerClient *client);
+static void virNetServerClientHandleRefused(virNetServerClient *client,
+                                            const virNetMessageHeader *h);
 static gboolean virNetServerClientOnWritable(gint fd, GIOCondition cond, gpointer opaque);
 
 /* ---- clients: references and accessors ------------------------------- */
@@ -566,6 +568,11 @@ virNetServerClientRefuseFrame(virNetServerClient *client)
                  "of %zu bytes"),
                client->id, client->rx_len, limit);
         return FALSE;
+    }
+    if (client->refusal) {
+        /* what it must hear first is why it is not served at all */
+        virNetServerClientHandleRefused(client, &head.header);
+        return TRUE;
     }
     if (!g_atomic_int_get(&client->opened))
         text = g_strdup_printf(_("message of %zu bytes refused: at most %zu bytes are accepted "

@@ -176,6 +176,14 @@ def test_readonly_cap_keeps_slots_for_root(virtd_factory):
             "(max_readonly_clients)") in p.stderr, p.stderr
     p = virsh(uri(rw_sock(v)), "list")
     assert p.returncode == 0, p
+    # a refused client hears why it is refused, whatever it sends first
+    with RawClient(ro_sock(v)) as c:
+        c.send(frame(xdr_string("n" * 65536), proc=PROC_DOMAIN_LOOKUP_BY_NAME, serial=3))
+        f = c.recv_frame()
+        assert f.serial == 3
+        expect_refused_frame(f, "too many read-only clients: virtd serves at most 3 at a time "
+                                "(max_readonly_clients)")
+        c.expect_eof()
 
     # a reload raises the cap for new clients
     v.write_config(extra=server_config(max_clients=6, max_readonly_clients=4))
