@@ -14,8 +14,9 @@ The port-forward test builds
     oe0 203.0.113.2  <-veth->  vo0 203.0.113.1
                                vbr0 192.168.100.1/24  <- vg0 <-veth->  ge0 192.168.100.10
 
-and shows that a connection an administrator's own nft table DNATs to the
-guest gets through virtd's forward chain, while a direct connection from
+and shows that a connection an administrator's own rules DNAT to the
+guest (an nft table of the administrator's, or iptables rules as the
+libvirt wiki's hook script adds them) gets through virtd's forward chain, while a direct connection from
 outside to the guest is rejected; that an accept in the administrator's
 table alone would not do (with virtd's 'ct status dnat' rule taken out,
 the DNATed connection is rejected too); that the guest reaches outside
@@ -263,6 +264,26 @@ table ip admin {{
 """
 
 
+# The same port forward as the libvirt wiki's hook script writes it.
+ADMIN_IPTABLES = [
+    ["-t", "nat", "-I", "PREROUTING", "-p", "tcp", "--dport", "8080",
+     "-j", "DNAT", "--to-destination", f"{GUEST_IP}:80"],
+    ["-I", "FORWARD", "-o", "vbr0", "-p", "tcp", "-d", GUEST_IP, "--dport", "80",
+     "-j", "ACCEPT"],
+]
+
+
+def add_port_forward(ns, admin):
+    """The administrator's port forward, host:8080 to the guest's port 80,
+    in the administrator's own table: 'table ip admin' (nft), or iptables'
+    own tables (iptables-nft: 'table ip nat' and 'table ip filter')."""
+    if admin == "nft":
+        ns.run("nft", "-f", "-", input=ADMIN_DNAT)
+        return
+    for rule in ADMIN_IPTABLES:
+        ns.run("iptables", "-w", *rule)
+
+
 def rule_handle(ns, chain, text):
     """The handle of the rule of virtd's @chain that reads @text."""
     for line in ns.run("nft", "-a", "list", "chain", "inet", "virtd", chain).stdout.splitlines():
@@ -271,7 +292,11 @@ def rule_handle(ns, chain, text):
     pytest.fail(f"no rule '{text}' in {chain}")
 
 
-def test_dnat_port_forward_reaches_guest_other_traffic_rejected(netns, helper, tmp_path):
+@pytest.mark.parametrize("admin", ["nft", "iptables"])
+def test_dnat_port_forward_reaches_guest_other_traffic_rejected(netns, helper, tmp_path, admin):
+    if admin == "iptables" and not any(os.access(os.path.join(d, "iptables"), os.X_OK)
+                                       for d in DEFAULT_PATH.split(":")):
+        pytest.skip("the iptables command (Debian package iptables) is needed")
     host, guest, outside = netns("host"), netns("guest"), netns("outside")
     add_bridge(host, "vbr0", f"{HOST_BRIDGE_IP}/24")
     veth(host, "vg0", guest, "ge0", f"{GUEST_IP}/24")
@@ -295,7 +320,7 @@ def test_dnat_port_forward_reaches_guest_other_traffic_rejected(netns, helper, t
     nat = write_def(tmp_path / "nat.def", "default", "vbr0", "nat",
                     [f"ipv4:{HOST_BRIDGE_IP}/24"], "1024-65535")
     fw(host, helper, "apply", nat)
-    host.run("nft", "-f", "-", input=ADMIN_DNAT)
+    add_port_forward(host, admin)
 
     # the administrator's DNAT reaches the guest, which sees the real client
     assert connect(outside, HOST_OUTSIDE_IP, 8080) == f"ok guest {OUTSIDE_IP}"
@@ -305,7 +330,8 @@ def test_dnat_port_forward_reaches_guest_other_traffic_rejected(netns, helper, t
     assert connect(guest, OUTSIDE_IP, 9000) == f"ok outside {HOST_OUTSIDE_IP}"
 
     # virtd's own accept is what lets the DNATed connection through: the
-    # administrator's accept in table ip admin cannot override virtd's reject
+    # administrator's accept in a table of its own cannot override virtd's
+    # reject
     handle = rule_handle(host, "forward-vbr0", 'oifname "vbr0" ct status dnat accept')
     host.run("nft", "delete", "rule", "inet", "virtd", "forward-vbr0", "handle", handle)
     assert connect(outside, HOST_OUTSIDE_IP, 8080) == "refused"
