@@ -19,7 +19,7 @@
  * Both texts are single transactions that work whatever is there:
  *  - the ruleset creates each chain it needs ("add" of an existing chain
  *    is no error), flushes it and fills it, so applying twice gives the
- *    same chains, and a repair rewrites them whole;  the chains the mode
+ *    same chains, and a repair rewrites them whole; the chains the mode
  *    does not need are made to vanish as below;
  *  - the removal creates, flushes and deletes each of the four chains:
  *    deleting a chain that is not there fails a transaction, creating one
@@ -685,12 +685,14 @@ virNetworkFirewallCheck(const virNetworkFirewallDef *def, gboolean *present, GEr
     g_autoptr(GHashTable) have = NULL;
     g_autoptr(GError) err = NULL;
     g_autofree char *json = NULL;
+    gboolean all = TRUE;
 
     if (!want)
         return FALSE;
-    *present = TRUE;
-    if (!want[0])
+    if (!want[0]) {
+        *present = TRUE;
         return TRUE;
+    }
     if (!virNetworkFirewallRun("list chains " VIR_NETWORK_FIREWALL_FAMILY,
                                VIR_NETWORK_FIREWALL_RUN_JSON, &json, error)) {
         g_prefix_error(error, _("cannot list the firewall chains of network '%s': "), def->name);
@@ -703,7 +705,8 @@ virNetworkFirewallCheck(const virNetworkFirewallDef *def, gboolean *present, GEr
         return FALSE;
     }
     for (char **p = want; *p; p++)
-        *present = *present && g_hash_table_contains(have, *p);
+        all = all && g_hash_table_contains(have, *p);
+    *present = all;
     return TRUE;
 }
 
