@@ -14,7 +14,8 @@
 /* An object claimed at start-up. */
 typedef struct {
     gpointer obj;            /* a reference; its job is held */
-    pid_t pid;               /* 0: virtd stopped during its start */
+    pid_t pid;
+    gboolean interrupted;    /* virtd stopped during its start */
 } virObjClaim;
 
 void
@@ -64,6 +65,7 @@ virObjReconnectClaim(virObjReconnect *rc, const char *path)
     claim = g_new0(virObjClaim, 1);
     claim->obj = obj;
     claim->pid = st.pid;
+    claim->interrupted = ops->interrupted ? ops->interrupted(&st) : st.pid == 0;
     ops->install(rc->driver, obj, &st);
     g_ptr_array_add(rc->claimed, claim);
 }
@@ -113,6 +115,37 @@ virObjReconnectHookFailed(virObjReconnect *rc, gpointer obj, const char *name, G
 }
 
 static void
+virObjReconnectResultHandle(virObjReconnect *rc, gpointer obj, const char *name,
+                            virObjReconnectResult res, GError *err)
+{
+    switch (res) {
+    case VIR_OBJ_RECONNECT_OK:
+        g_info(_("reconnected to %s '%s'"), rc->ops->kind, name);
+        break;
+    case VIR_OBJ_RECONNECT_HANDLED:
+        break;
+    case VIR_OBJ_RECONNECT_LOST:
+        g_warning(_("cannot reconnect to %s '%s': %s"), rc->ops->kind, name, err->message);
+        rc->ops->stop(rc->driver, obj, VIR_OBJ_STOP_DAEMON);
+        break;
+    case VIR_OBJ_RECONNECT_HOOK_FAILED:
+        virObjReconnectHookFailed(rc, obj, name, err);
+        break;
+    }
+}
+
+/* An object without a process of its own: the driver checks (and
+ * repairs) what it is made of. */
+static void
+virObjReconnectProcessless(virObjReconnect *rc, gpointer obj, const char *name)
+{
+    g_autoptr(GError) err = NULL;
+    virObjReconnectResult res = rc->ops->reconnect(rc->driver, obj, 0, -1, &err);
+
+    virObjReconnectResultHandle(rc, obj, name, res, err);
+}
+
+static void
 virObjReconnectOne(virObjReconnect *rc, virObjClaim *claim)
 {
     const virObjReconnectOps *ops = rc->ops;
@@ -122,14 +155,17 @@ virObjReconnectOne(virObjReconnect *rc, virObjClaim *claim)
     g_autoptr(GError) err = NULL;
     int pidfd;
 
-    if (claim->pid == 0) {
+    if (claim->interrupted) {
         g_autofree char *what = NULL;
 
         g_warning(_("%s '%s' was being started when virtd stopped"), ops->kind, name);
         what = g_strdup_printf(_("left by an interrupted start of %s '%s'"), ops->kind, name);
         match.orphan = TRUE;
-        virProcessKillMatching(virObjReconnectMatch, &match, what);
+        if (ops->is_orphan)
+            virProcessKillMatching(virObjReconnectMatch, &match, what);
         ops->stop(rc->driver, obj, VIR_OBJ_STOP_FAILED);
+    } else if (!ops->is_process) {
+        virObjReconnectProcessless(rc, obj, name);
     } else if ((pidfd = virProcessOpenIfMatch(claim->pid, virObjReconnectMatch, &match)) < 0) {
         g_warning(_("%s '%s' (pid %d) is gone"), ops->kind, name, (int)claim->pid);
         ops->stop(rc->driver, obj, VIR_OBJ_STOP_UNKNOWN);

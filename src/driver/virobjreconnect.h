@@ -15,8 +15,9 @@
  *     atomic write left ("<name>.xml.XXXXXX") is removed first.
  *  2. virObjReconnectAll(), once the sockets listen (so reconnect hooks
  *     may call virsh): for each claimed object, in the same order,
- *       - virtd stopped during its start (pid 0): what the start left
- *         running is killed, and the object is stopped as a failed start;
+ *       - virtd stopped during its start (pid 0, or what the driver's
+ *         interrupted() says): what the start left running is killed,
+ *         and the object is stopped as a failed start;
  *       - its process is gone (pid not alive, or alive but another
  *         program): stopped with reason unknown;
  *       - else the driver reconnects to it (QMP, the supervisor's socket,
@@ -60,9 +61,14 @@ typedef struct {
     const char *(*name)(gpointer obj);
     /* with the job held: takes the live definition and state of @st */
     void (*install)(gpointer driver, gpointer obj, virObjStatus *st);
-    /* is @cmdline that of the object's process? */
+    /* was @st saved before its start was complete?  NULL: when it has
+     * no pid yet */
+    gboolean (*interrupted)(const virObjStatus *st);
+    /* is @cmdline that of the object's process?  NULL for objects
+     * without one (networks): reconnect() is called with pid 0 and
+     * pidfd -1, and checks what the object is made of itself */
     gboolean (*is_process)(gpointer obj, const char *cmdline, gsize len);
-    /* ...of a process that an interrupted start left behind? */
+    /* ...of a process that an interrupted start left behind?  (optional) */
     gboolean (*is_orphan)(gpointer obj, const char *cmdline, gsize len);
     /* with the job held: the process is still there (@pidfd is the
      * driver's from now on) */
