@@ -20,18 +20,20 @@ gboolean
 virtdDriversInit(const virtdConfig *cfg, GError **error)
 {
     return qemuDriverInit(cfg, error) && lxcDriverInit(cfg->conf_dir, error) &&
-           networkDriverInit(cfg->conf_dir, error);
+           networkDriverInit(cfg, error);
 }
 
 /**
  * virtdDriversReconnect:
  *
  * Once the RPC sockets listen (so reconnect hooks may call virsh): takes
- * back the guests a previous virtd left running, then autostarts.
+ * back the networks, then the guests, a previous virtd left running,
+ * autostarting each kind after (networks first: guests plug into them).
  */
 void
 virtdDriversReconnect(void)
 {
+    networkDriverReconnect();
     qemuDriverReconnect();
 }
 

@@ -1,9 +1,9 @@
 /*
  * network_driver.c: the network driver's API entry points
  *
- * Definitions for now: define / undefine / list / XML / autostart, stored
- * as <conf_dir>/network/<name>.xml.  Starting networks (bridge, NAT,
- * dnsmasq, hooks) comes with network_process.c.
+ * Definitions (define / undefine / list / XML / autostart, stored as
+ * <conf_dir>/network/<name>.xml) and the life cycle: start, create,
+ * destroy, which network_process.c carries out.
  */
 #define G_LOG_DOMAIN "virtd.network"
 
@@ -13,29 +13,18 @@
 #include <string.h>
 
 #include "network_conf.h"
+#include "network_process.h"
 #include "virdriver.h"
 #include "virobjjob.h"
 #include "virobjlist.h"
 
 #define NETWORK_XML_FLAGS VIR_NETWORK_XML_INACTIVE
+#define NETWORK_CREATE_FLAGS VIR_NETWORK_CREATE_VALIDATE
+/* how long a state-changing call waits for another one on the same network */
+#define NETWORK_JOB_WAIT 60
 #define NETWORK_LIST_FLAGS 0x3f
 #define NETWORK_DEFINE_FLAGS VIR_NETWORK_DEFINE_VALIDATE
 #define NETWORK_BRIDGE_PREFIX "virbr"
-
-/* A network (its definition, and soon its run-time data). */
-typedef struct {
-    GMutex lock;             /* guards the fields below; never held across I/O */
-    virNetworkDef *def;      /* the current definition (the live one when active) */
-    virNetworkDef *newDef;   /* the persistent one, when it differs while active */
-    gboolean active;
-    gboolean persistent;
-    gboolean autostart;
-    virObjJob job;           /* one state-changing operation at a time (virobjjob.h) */
-} virNetworkObj;
-
-typedef struct {
-    virObjList list;         /* the networks and their definitions */
-} virNetworkDriverState;
 
 static virNetworkDriverState networkState;
 
@@ -47,6 +36,7 @@ virNetworkObjClear(gpointer data)
     g_clear_pointer(&obj->def, virNetworkDefFree);
     g_clear_pointer(&obj->newDef, virNetworkDefFree);
     virObjJobClear(&obj->job);
+    virObjStatusWriterClear(&obj->writer);
     g_mutex_clear(&obj->lock);
 }
 
@@ -76,6 +66,7 @@ virNetworkObjNew(gpointer def)
 
     g_mutex_init(&obj->lock);
     virObjJobInit(&obj->job, &virNetworkObjJobClass, obj, &obj->lock);
+    virObjStatusWriterInit(&obj->writer);
     obj->def = def;
     obj->persistent = TRUE;
     return obj;
@@ -326,7 +317,9 @@ networkGetXMLDesc(virCaller *c, const virNetworkHandle *net, unsigned int flags,
         !(obj = networkFindObj(net, error)))
         return NULL;
     g_mutex_lock(&obj->lock);
-    xml = virNetworkDefFormat(obj->def, 0);
+    xml = virNetworkDefFormat((flags & VIR_NETWORK_XML_INACTIVE) && obj->newDef ? obj->newDef
+                                                                               : obj->def,
+                              0);
     g_mutex_unlock(&obj->lock);
     networkObjUnref(obj);
     return xml;
@@ -409,6 +402,91 @@ networkGetBridgeName(virCaller *c, const virNetworkHandle *net, GError **error)
     return name;
 }
 
+/* With the job held: starts @obj unless it runs. */
+static gboolean
+networkStartLocked(virNetworkObj *obj, GError **error)
+{
+    gboolean active;
+
+    g_mutex_lock(&obj->lock);
+    active = obj->active;
+    g_mutex_unlock(&obj->lock);
+    if (active) {
+        virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("network is already active"));
+        return FALSE;
+    }
+    return networkProcessStart(&networkState, obj, error);
+}
+
+static gboolean
+networkCreate(virCaller *c, const virNetworkHandle *net, GError **error)
+{
+    virNetworkObj *obj = networkFindObj(net, error);
+    gboolean ok;
+
+    if (!obj)
+        return FALSE;
+    if (!(ok = virObjJobBegin(&obj->job, c, "start", NETWORK_JOB_WAIT, error))) {
+        networkObjUnref(obj);
+        return FALSE;
+    }
+    ok = networkStartLocked(obj, error);
+    virObjJobEnd(&obj->job);
+    networkObjUnref(obj);
+    return ok;
+}
+
+static gboolean
+networkCreateXML(virCaller *c, const char *xml, unsigned int flags, virNetworkHandle *out,
+                 GError **error)
+{
+    virNetworkDef *def;
+    virNetworkObj *obj;
+    gboolean ok;
+
+    if (!virDriverCheckFlags(flags, NETWORK_CREATE_FLAGS, "virNetworkCreateXMLFlags", error) ||
+        !(def = virNetworkDefParseString(xml, 0, error)))
+        return FALSE;
+    if (!(obj = virObjListAddTransient(&networkState.list, def, error)))
+        return FALSE;
+    virObjJobBegin(&obj->job, c, "start", VIR_OBJ_JOB_WAIT_FOREVER, NULL);
+    ok = networkStartLocked(obj, error);
+    virObjJobEnd(&obj->job);
+    if (!ok) {
+        virObjListRemoveIfTransient(&networkState.list, obj);
+        networkObjUnref(obj);
+        return FALSE;
+    }
+    return networkReturnHandle(obj, out);
+}
+
+static gboolean
+networkDestroy(virCaller *c, const virNetworkHandle *net, GError **error)
+{
+    virNetworkObj *obj = networkFindObj(net, error);
+    gboolean active;
+
+    if (!obj)
+        return FALSE;
+    if (!virObjJobBegin(&obj->job, c, "destroy", NETWORK_JOB_WAIT, error)) {
+        networkObjUnref(obj);
+        return FALSE;
+    }
+    g_mutex_lock(&obj->lock);
+    active = obj->active;
+    if (!active)
+        virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("network '%s' is not active"),
+                    obj->def->name);
+    g_mutex_unlock(&obj->lock);
+    if (active)
+        networkProcessStop(&networkState, obj);
+    virObjJobEnd(&obj->job);
+    if (active)
+        virObjListRemoveIfTransient(&networkState.list, obj);
+    networkObjUnref(obj);
+    return active;
+}
+
 static const virNetworkDriver networkDriver = {
     .networkLookupByName = networkLookupByName,
     .networkLookupByUUID = networkLookupByUUID,
@@ -421,25 +499,45 @@ static const virNetworkDriver networkDriver = {
     .networkGetBridgeName = networkGetBridgeName,
     .networkIsActive = networkIsActive,
     .networkIsPersistent = networkIsPersistent,
+    .networkCreate = networkCreate,
+    .networkCreateXML = networkCreateXML,
+    .networkDestroy = networkDestroy,
 };
 
 /**
  * networkDriverInit:
- * @conf_dir: [paths] conf_dir; definitions live in <conf_dir>/network
  *
- * Loads the definitions and registers the driver.
+ * Loads the definitions (<conf_dir>/network), claims the networks a
+ * previous virtd left running (<run_dir>/network) and registers the
+ * driver.  Before the RPC sockets listen.
  */
 gboolean
-networkDriverInit(const char *conf_dir, GError **error)
+networkDriverInit(const virtdConfig *cfg, GError **error)
 {
-    virObjListInit(&networkState.list, &networkObjListClass, "network", conf_dir, "network",
+    virObjListInit(&networkState.list, &networkObjListClass, "network", cfg->conf_dir, "network",
                    &networkState);
+    if (!networkProcessInit(&networkState, cfg, error))
+        return FALSE;
+    networkProcessReconnectClaimAll(&networkState);
     virDriverRegisterNetwork(&networkDriver);
     return TRUE;
+}
+
+/**
+ * networkDriverReconnect:
+ *
+ * Once the RPC sockets listen: the claimed networks are checked and get
+ * their 'reconnect' hook, then autostart.
+ */
+void
+networkDriverReconnect(void)
+{
+    networkProcessReconnectAll(&networkState);
 }
 
 void
 networkDriverShutdown(void)
 {
+    networkProcessShutdown(&networkState);
     virObjListClear(&networkState.list);
 }

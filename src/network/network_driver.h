@@ -5,5 +5,8 @@
 
 #include <glib.h>
 
-gboolean networkDriverInit(const char *conf_dir, GError **error);
+#include "virtd_conf.h"
+
+gboolean networkDriverInit(const virtdConfig *cfg, GError **error);
+void networkDriverReconnect(void);
 void networkDriverShutdown(void);

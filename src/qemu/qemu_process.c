@@ -610,8 +610,9 @@ qemuProcessCheckDef(virDomainObj *obj, GError **error)
 
         if (net->type != VIR_DOMAIN_NET_TYPE_BRIDGE) {
             virErrorSet(error, VIR_ERR_CONFIG_UNSUPPORTED,
-                        _("interface type '%s' of domain '%s' needs a virtual network, which "
-                          "virtd cannot start yet; use <interface type='bridge'>"),
+                        _("interface type '%s' of domain '%s' is not supported yet: virtd "
+                          "cannot plug guests into virtual networks; use <interface "
+                          "type='bridge'> with the network's bridge"),
                         virDomainNetTypeToString(net->type), obj->def->name);
             return FALSE;
         }

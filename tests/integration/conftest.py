@@ -389,7 +389,7 @@ class VirtdInstance:
     """
 
     def __init__(self, base, binary, unshare, hooks_config=None, paths_config=None,
-                 extra_config="", env=None, run_dir=None):
+                 extra_config="", env=None, run_dir=None, netns=None):
         self.base = Path(base)
         self.binary = Path(binary)
         self.unshare = unshare
@@ -407,6 +407,9 @@ class VirtdInstance:
         self.pid_path = self.run_dir / "virtd.pid"
         self.hook_log = HookLog(self.log_dir / "hooks.log")
         self.env = dict(env or {})
+        # a network namespace to run in (a path such as /proc/PID/ns/net) that
+        # outlives virtd, instead of a new one per start
+        self.netns = netns
         self.proc = None
         self.started_at = None
         self.ready_at = None
@@ -470,8 +473,11 @@ class VirtdInstance:
         return self.proc is not None and self.proc.poll() is None
 
     def command(self, extra_args=()):
-        return [self.unshare, "--mount", "--net", "--", str(self.binary),
-                "--config", str(self.config_path), "--verbose", *extra_args]
+        virtd = [str(self.binary), "--config", str(self.config_path), "--verbose", *extra_args]
+        if self.netns:
+            return ["nsenter", f"--net={self.netns}", "--", self.unshare, "--mount", "--",
+                    *virtd]
+        return [self.unshare, "--mount", "--net", "--", *virtd]
 
     def start(self, wait=True, timeout=READY_TIMEOUT, extra_args=(), nofile=None):
         """@nofile: (soft, hard) RLIMIT_NOFILE virtd starts with."""

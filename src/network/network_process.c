@@ -1,0 +1,575 @@
+/*
+ * network_process.c: running virtual networks (see network_process.h)
+ */
+#define G_LOG_DOMAIN "virtd.network"
+
+#include "network_process.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "domain_event.h"
+#include "network_firewall.h"
+#include "virdriver.h"
+#include "virerror.h"
+#include "virfile.h"
+#include "virhook.h"
+#include "virnetdev.h"
+
+/* The state a status file records (virObjStatus.state). */
+typedef enum {
+    NETWORK_STATUS_STARTING = 0, /* saved before anything is made */
+    NETWORK_STATUS_RUNNING = 1,  /* everything is up */
+} networkStatusState;
+
+/* ------------------------------------------------------------------ */
+/* Status files                                                        */
+
+static const char *const networkStatusAttrs[] = {NULL};
+
+static gpointer
+networkStatusDefParse(const char *xml, GError **error)
+{
+    return virNetworkDefParseString(xml, 0, error);
+}
+
+static char *
+networkStatusDefFormat(gconstpointer def, const virObjStatus *st)
+{
+    return virNetworkDefFormat(def, 0);
+}
+
+static const char *
+networkStatusDefName(gconstpointer def)
+{
+    return ((const virNetworkDef *)def)->name;
+}
+
+static void
+networkStatusDefFree(gpointer def)
+{
+    virNetworkDefFree(def);
+}
+
+static const virObjStatusClass networkStatusClass = {
+    .root = "networkstatus",
+    .def_root = "network",
+    .attrs = networkStatusAttrs,
+    .def_parse = networkStatusDefParse,
+    .def_format = networkStatusDefFormat,
+    .def_name = networkStatusDefName,
+    .def_free = networkStatusDefFree,
+};
+
+typedef struct {
+    virNetworkObj *obj;
+    networkStatusState state;
+} networkStatusSnap;
+
+static void
+networkStatusSnapshot(gpointer opaque, virObjStatus *st)
+{
+    networkStatusSnap *save = opaque;
+    virNetworkObj *obj = save->obj;
+
+    g_mutex_lock(&obj->lock);
+    st->state = save->state;
+    st->reason = 0;
+    st->pid = 0;
+    st->id = -1;
+    st->def_xml = virNetworkDefFormat(obj->def, 0);
+    g_mutex_unlock(&obj->lock);
+}
+
+static char *
+networkStatusPath(virNetworkDriverState *drv, virNetworkObj *obj)
+{
+    g_autofree char *file = NULL;
+
+    g_mutex_lock(&obj->lock);
+    file = g_strdup_printf("%s.xml", obj->def->name);
+    g_mutex_unlock(&obj->lock);
+    return g_build_filename(drv->status_dir, file, NULL);
+}
+
+static gboolean
+networkStatusSave(virNetworkDriverState *drv, virNetworkObj *obj, networkStatusState state,
+                  GError **error)
+{
+    g_autofree char *path = networkStatusPath(drv, obj);
+    networkStatusSnap save = {obj, state};
+    g_autoptr(GError) err = NULL;
+
+    if (!virObjStatusSave(&obj->writer, &networkStatusClass, path, networkStatusSnapshot, &save,
+                          &err)) {
+        virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_OPERATION_FAILED);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+networkStatusRemove(virNetworkDriverState *drv, virNetworkObj *obj)
+{
+    g_autofree char *path = networkStatusPath(drv, obj);
+
+    if (g_unlink(path) < 0 && errno != ENOENT)
+        g_warning(_("cannot remove the status file '%s': %s"), path, g_strerror(errno));
+}
+
+/* ------------------------------------------------------------------ */
+/* Hooks and events                                                    */
+
+/* libvirt's stdin for network hooks: the live XML inside <hookData>. */
+static char *
+networkHookInput(const virNetworkDef *def)
+{
+    g_autofree char *xml = virNetworkDefFormat(def, 0);
+    g_auto(GStrv) lines = g_strsplit(xml, "\n", -1);
+    GString *out = g_string_new("<hookData>\n");
+
+    for (guint i = 0; lines[i]; i++) {
+        if (*lines[i])
+            g_string_append_printf(out, "  %s\n", lines[i]);
+    }
+    g_string_append(out, "</hookData>");
+    return g_string_free(out, FALSE);
+}
+
+static gboolean
+networkHook(virNetworkObj *obj, virHookNetworkOp op, virHookSubop subop, GError **error)
+{
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    g_autofree char *input = NULL;
+    g_autofree char *name = NULL;
+    g_autoptr(GError) err = NULL;
+    virHookContext ctx = {0};
+
+    g_mutex_lock(&obj->lock);
+    virUUIDFormat(obj->def->uuid, uuid);
+    input = networkHookInput(obj->def);
+    name = g_strdup(obj->def->name);
+    g_mutex_unlock(&obj->lock);
+
+    ctx.uuid = uuid;
+    ctx.reconnect = op == VIR_HOOK_NETWORK_OP_RECONNECT;
+    ctx.on_spawn = virObjJobSetHookPgid;
+    ctx.opaque = &obj->job;
+    if (!virHookCall(VIR_HOOK_DRIVER_NETWORK, name, op, subop, NULL, &ctx, input, NULL, &err)) {
+        virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_HOOK_SCRIPT_FAILED);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+networkHookLogged(virNetworkObj *obj, virHookNetworkOp op, virHookSubop subop)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!networkHook(obj, op, subop, &err))
+        g_warning(_("network '%s' hook failed, ignored: %s"), virHookNetworkOpTypeToString(op),
+                  err->message);
+}
+
+static void
+networkEmitEvent(virNetworkObj *obj, int event)
+{
+    virNetworkHandle h = {0};
+
+    g_mutex_lock(&obj->lock);
+    h.name = g_strdup(obj->def->name);
+    memcpy(h.uuid, obj->def->uuid, VIR_UUID_BUFLEN);
+    g_mutex_unlock(&obj->lock);
+    virDriverEmitNetworkEvent(&h, event, 0);
+    g_free(h.name);
+}
+
+/* ------------------------------------------------------------------ */
+/* What a network is made of                                           */
+
+static virNetworkFirewallDef *
+networkFirewallDef(const virNetworkDef *def)
+{
+    virNetworkFirewallMode mode = VIR_NETWORK_FIREWALL_ISOLATED;
+    virNetworkFirewallDef *fw;
+
+    if (def->forward == VIR_NETWORK_FORWARD_NAT)
+        mode = VIR_NETWORK_FIREWALL_NAT;
+    else if (def->forward == VIR_NETWORK_FORWARD_ROUTE)
+        mode = VIR_NETWORK_FIREWALL_ROUTE;
+    fw = virNetworkFirewallDefNew(def->name, def->bridge.name, mode);
+    if (mode == VIR_NETWORK_FIREWALL_NAT) {
+        /* libvirt's default: masqueraded tcp and udp leave from unprivileged ports */
+        fw->nat_port_start = 1024;
+        fw->nat_port_end = 65535;
+    }
+    for (guint i = 0; i < def->ips->len; i++) {
+        const virNetworkIPDef *ip = g_ptr_array_index(def->ips, i);
+
+        virNetworkFirewallDefAddSubnet(fw,
+                                       ip->family == VIR_NETWORK_IP_FAMILY_IPV6 ? AF_INET6
+                                                                                : AF_INET,
+                                       ip->address, ip->prefix);
+    }
+    return fw;
+}
+
+/* The bridge with its addresses, up. */
+static gboolean
+networkBridgeSetup(const virNetworkDef *def, GError **error)
+{
+    virNetDevBridgeDef br = {
+        .name = def->bridge.name,
+        .mac = def->mac,
+        .stp = def->bridge.stp,
+        .delay = def->bridge.delay,
+    };
+
+    if (!virNetDevBridgeCreate(&br, error))
+        return FALSE;
+    for (guint i = 0; i < def->ips->len; i++) {
+        const virNetworkIPDef *ip = g_ptr_array_index(def->ips, i);
+
+        if (!virNetDevAddAddress(def->bridge.name, ip->address, ip->prefix, error))
+            return FALSE;
+    }
+    return virNetDevSetUp(def->bridge.name, error);
+}
+
+static gboolean
+networkForwardingSetup(const virNetworkDef *def, GError **error)
+{
+    gboolean v4 = FALSE;
+    gboolean v6 = FALSE;
+
+    if (def->forward == VIR_NETWORK_FORWARD_NONE)
+        return TRUE;
+    for (guint i = 0; i < def->ips->len; i++) {
+        const virNetworkIPDef *ip = g_ptr_array_index(def->ips, i);
+
+        if (ip->family == VIR_NETWORK_IP_FAMILY_IPV6)
+            v6 = TRUE;
+        else
+            v4 = TRUE;
+    }
+    return (!v4 || virNetworkSetForwarding(AF_INET, error)) &&
+           (!v6 || virNetworkSetForwarding(AF_INET6, error));
+}
+
+/* Tears down what @def's network is made of: its chains, and its bridge
+ * when @bridge.  Failures are logged: the rest still goes. */
+static void
+networkTeardown(const virNetworkDef *def, gboolean bridge)
+{
+    g_autoptr(virNetworkFirewallDef) fw = networkFirewallDef(def);
+    g_autoptr(GError) err = NULL;
+
+    if (!virNetworkFirewallRemove(fw, &err)) {
+        g_warning(_("network '%s': %s"), def->name, err->message);
+        g_clear_error(&err);
+    }
+    if (bridge && !virNetDevDelete(def->bridge.name, &err))
+        g_warning(_("network '%s': %s"), def->name, err->message);
+}
+
+static virNetworkDef *
+networkLiveDefCopy(virNetworkObj *obj)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&obj->lock);
+
+    return virNetworkDefCopy(obj->def);
+}
+
+/* Back to the persistent definition once stopped. */
+static void
+networkSetInactive(virNetworkObj *obj)
+{
+    g_mutex_lock(&obj->lock);
+    obj->active = FALSE;
+    if (obj->newDef) {
+        virNetworkDefFree(obj->def);
+        obj->def = g_steal_pointer(&obj->newDef);
+    }
+    g_mutex_unlock(&obj->lock);
+}
+
+/**
+ * networkProcessStart:
+ *
+ * Starts @obj, inactive, its job held by the caller (see the header for
+ * the order and what a failure leaves).
+ */
+gboolean
+networkProcessStart(virNetworkDriverState *drv, virNetworkObj *obj, GError **error)
+{
+    g_autoptr(virNetworkDef) live = NULL;
+    gboolean bridge_made = FALSE;
+
+    g_mutex_lock(&obj->lock);
+    if (obj->persistent && !obj->newDef)
+        obj->newDef = virNetworkDefCopy(obj->def);
+    if (!obj->def->mac)
+        obj->def->mac = virMacAddrGenerate();
+    g_mutex_unlock(&obj->lock);
+
+    if (!networkHook(obj, VIR_HOOK_NETWORK_OP_START, VIR_HOOK_SUBOP_BEGIN, error)) {
+        networkSetInactive(obj);
+        return FALSE;
+    }
+    live = networkLiveDefCopy(obj);
+    if (virNetDevExists(live->bridge.name)) {
+        virErrorSet(error, VIR_ERR_OPERATION_FAILED,
+                    _("cannot start network '%s': an interface named '%s' already exists"),
+                    live->name, live->bridge.name);
+        goto fail;
+    }
+    if (!networkStatusSave(drv, obj, NETWORK_STATUS_STARTING, error))
+        goto fail;
+    bridge_made = TRUE;
+    {
+        g_autoptr(virNetworkFirewallDef) fw = networkFirewallDef(live);
+        g_autoptr(GError) err = NULL;
+
+        if (!networkBridgeSetup(live, &err) || !virNetworkFirewallApply(fw, &err) ||
+            !networkForwardingSetup(live, &err)) {
+            virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_OPERATION_FAILED);
+            goto fail;
+        }
+    }
+    if (!networkStatusSave(drv, obj, NETWORK_STATUS_RUNNING, error))
+        goto fail;
+    g_mutex_lock(&obj->lock);
+    obj->active = TRUE;
+    g_mutex_unlock(&obj->lock);
+    if (!networkHook(obj, VIR_HOOK_NETWORK_OP_STARTED, VIR_HOOK_SUBOP_BEGIN, error))
+        goto fail;
+    g_info(_("network '%s' started on bridge '%s'"), live->name, live->bridge.name);
+    networkEmitEvent(obj, VIR_NETWORK_EVENT_STARTED);
+    return TRUE;
+
+ fail:
+    g_warning(_("network '%s' failed to start, tearing it down: %s"), live->name,
+              (*error)->message);
+    networkTeardown(live, bridge_made);
+    networkStatusRemove(drv, obj);
+    networkHookLogged(obj, VIR_HOOK_NETWORK_OP_STOPPED, VIR_HOOK_SUBOP_END);
+    networkSetInactive(obj);
+    return FALSE;
+}
+
+/**
+ * networkProcessStop:
+ *
+ * Stops @obj, active, its job held by the caller: everything torn down,
+ * then the 'stopped' hook and the event.  The caller removes a transient
+ * network from the table.
+ */
+void
+networkProcessStop(virNetworkDriverState *drv, virNetworkObj *obj)
+{
+    g_autoptr(virNetworkDef) live = networkLiveDefCopy(obj);
+
+    networkTeardown(live, TRUE);
+    networkStatusRemove(drv, obj);
+    g_mutex_lock(&obj->lock);
+    obj->active = FALSE;
+    g_mutex_unlock(&obj->lock);
+    networkHookLogged(obj, VIR_HOOK_NETWORK_OP_STOPPED, VIR_HOOK_SUBOP_END);
+    g_info(_("network '%s' stopped"), live->name);
+    networkEmitEvent(obj, VIR_NETWORK_EVENT_STOPPED);
+    networkSetInactive(obj);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reconnect                                                           */
+
+static gpointer
+networkReconnectFind(gpointer driver, virObjStatus *st)
+{
+    virNetworkDriverState *drv = driver;
+    const virNetworkDef *def = st->def;
+    g_autoptr(GError) err = NULL;
+    gpointer obj = virObjListFind(&drv->list, def->uuid, def->name, NULL);
+
+    if (obj)
+        return obj;
+    /* a transient network: it comes back as one */
+    if (!(obj = virObjListAddTransient(&drv->list, virObjStatusStealDef(st), &err)))
+        g_warning(_("ignoring the status of network '%s': %s"), def->name, err->message);
+    return obj;
+}
+
+static virObjJob *
+networkReconnectJob(gpointer obj)
+{
+    return &((virNetworkObj *)obj)->job;
+}
+
+static const char *
+networkReconnectName(gpointer obj)
+{
+    return ((virNetworkObj *)obj)->def->name;
+}
+
+static void
+networkReconnectInstall(gpointer driver, gpointer object, virObjStatus *st)
+{
+    virNetworkObj *obj = object;
+    virNetworkDef *live = virObjStatusStealDef(st);
+
+    g_mutex_lock(&obj->lock);
+    if (live) {
+        if (obj->persistent && !obj->newDef)
+            obj->newDef = g_steal_pointer(&obj->def);
+        virNetworkDefFree(obj->def);
+        obj->def = live;
+    }
+    obj->active = TRUE;
+    g_mutex_unlock(&obj->lock);
+}
+
+static gboolean
+networkReconnectInterrupted(const virObjStatus *st)
+{
+    return st->state != NETWORK_STATUS_RUNNING;
+}
+
+/* Puts back what went missing while virtd was away. */
+static gboolean
+networkRepair(const virNetworkDef *def, GError **error)
+{
+    g_autoptr(virNetworkFirewallDef) fw = networkFirewallDef(def);
+    gboolean present = FALSE;
+
+    if (!virNetDevExists(def->bridge.name)) {
+        g_warning(_("network '%s': its bridge '%s' is gone, making it again"), def->name,
+                  def->bridge.name);
+        if (!networkBridgeSetup(def, error))
+            return FALSE;
+    }
+    if (!virNetworkFirewallCheck(fw, &present, error))
+        return FALSE;
+    if (!present) {
+        g_warning(_("network '%s': its firewall rules are gone, adding them again"), def->name);
+        if (!virNetworkFirewallApply(fw, error))
+            return FALSE;
+    }
+    return networkForwardingSetup(def, error);
+}
+
+static virObjReconnectResult
+networkReconnectObject(gpointer driver, gpointer object, pid_t pid, int pidfd, GError **error)
+{
+    virNetworkObj *obj = object;
+    g_autoptr(virNetworkDef) live = networkLiveDefCopy(obj);
+    g_autoptr(GError) err = NULL;
+
+    if (!networkRepair(live, &err)) {
+        virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_OPERATION_FAILED);
+        return VIR_OBJ_RECONNECT_LOST;
+    }
+    /* a failing reconnect hook is logged; the network stays as it is */
+    networkHookLogged(obj, VIR_HOOK_NETWORK_OP_RECONNECT, VIR_HOOK_SUBOP_BEGIN);
+    return VIR_OBJ_RECONNECT_OK;
+}
+
+static void
+networkReconnectStop(gpointer driver, gpointer object, virObjStopCause cause)
+{
+    virNetworkDriverState *drv = driver;
+
+    networkProcessStop(drv, object);
+    virObjListRemoveIfTransient(&drv->list, object);
+}
+
+static void
+networkReconnectUnref(gpointer driver, gpointer object)
+{
+    virObjListUnref(&((virNetworkDriverState *)driver)->list, object);
+}
+
+static const virObjReconnectOps networkReconnectOps = {
+    .kind = "network",
+    .status = &networkStatusClass,
+    .find = networkReconnectFind,
+    .job = networkReconnectJob,
+    .name = networkReconnectName,
+    .install = networkReconnectInstall,
+    .interrupted = networkReconnectInterrupted,
+    .reconnect = networkReconnectObject,
+    .stop = networkReconnectStop,
+    .unref = networkReconnectUnref,
+};
+
+/**
+ * networkProcessReconnectClaimAll:
+ *
+ * Before the RPC sockets listen: every network a previous virtd left a
+ * status file for is listed active, its job held (virobjreconnect.h).
+ */
+void
+networkProcessReconnectClaimAll(virNetworkDriverState *drv)
+{
+    virObjReconnectClaimAll(&drv->reconnect, drv->status_dir);
+}
+
+/* Persistent networks marked autostart that are not running. */
+static void
+networkProcessAutostart(virNetworkDriverState *drv)
+{
+    g_autoptr(GPtrArray) objs = virObjListAll(&drv->list);
+
+    for (guint i = 0; i < objs->len; i++) {
+        virNetworkObj *obj = g_ptr_array_index(objs, i);
+        g_autoptr(GError) err = NULL;
+        gboolean start;
+
+        virObjJobBegin(&obj->job, NULL, "autostart", VIR_OBJ_JOB_WAIT_FOREVER, NULL);
+        g_mutex_lock(&obj->lock);
+        start = obj->autostart && obj->persistent && !obj->active;
+        g_mutex_unlock(&obj->lock);
+        if (start && !networkProcessStart(drv, obj, &err))
+            g_warning(_("cannot autostart network '%s': %s"), obj->def->name, err->message);
+        virObjJobEnd(&obj->job);
+        virObjListUnref(&drv->list, obj);
+    }
+}
+
+/**
+ * networkProcessReconnectAll:
+ *
+ * Once the RPC sockets listen: each claimed network is checked, repaired
+ * and gets its 'reconnect' hook (or is torn down if its start was
+ * interrupted); then the autostarted ones start.
+ */
+void
+networkProcessReconnectAll(virNetworkDriverState *drv)
+{
+    virObjReconnectAll(&drv->reconnect);
+    networkProcessAutostart(drv);
+}
+
+gboolean
+networkProcessInit(virNetworkDriverState *drv, const virtdConfig *cfg, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+
+    drv->status_dir = g_build_filename(cfg->run_dir, "network", NULL);
+    virObjReconnectInit(&drv->reconnect, &networkReconnectOps, drv, cfg->reconnect_failure);
+    if (!virFileMakeDir(drv->status_dir, 0700, &err)) {
+        virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_OPERATION_FAILED);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* virtd is stopping: networks keep running. */
+void
+networkProcessShutdown(virNetworkDriverState *drv)
+{
+    virObjReconnectAbandon(&drv->reconnect);
+    g_clear_pointer(&drv->status_dir, g_free);
+}

@@ -1,0 +1,58 @@
+/*
+ * network_process.h: running virtual networks
+ *
+ * A running network is made of its bridge (with its MAC, MTU, STP and
+ * addresses, up), its chains in virtd's nftables table, and the
+ * forwarding switch of the namespace; its status file
+ * <run_dir>/network/<name>.xml lets a later virtd take it back.  All of
+ * these outlive virtd.
+ *
+ * Start (the network's job held): 'start' hook (a failure leaves nothing)
+ * -> status saved as "starting" -> bridge, addresses, firewall -> status
+ * saved as "running" -> 'started' hook.  Any failure after the 'start'
+ * hook tears down everything made (bridge, chains, status file) and runs
+ * the 'stopped' hook; so does a virtd killed before the status said
+ * "running", once a new virtd finds it.  A network found "running" is
+ * checked (bridge, chains), repaired where a piece is missing, and gets
+ * its 'reconnect' hook, whose failure is logged and changes nothing.
+ *
+ * Stop: everything torn down, status file removed, then the 'stopped'
+ * hook.  Hooks hold no lock: they may call virsh about their own network;
+ * a state-changing call on it from inside its own hook fails at once.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "network_conf.h"
+#include "virobjjob.h"
+#include "virobjlist.h"
+#include "virobjreconnect.h"
+#include "virobjstatus.h"
+#include "virtd_conf.h"
+
+/* A network (its definition and run-time data). */
+typedef struct {
+    GMutex lock;            /* guards the fields below; never held across I/O */
+    virNetworkDef *def;     /* the current definition (the live one when active) */
+    virNetworkDef *newDef;  /* the persistent one, when it differs while active */
+    gboolean active;
+    gboolean persistent;
+    gboolean autostart;
+    virObjJob job;          /* one state-changing operation at a time (virobjjob.h) */
+    virObjStatusWriter writer; /* orders the saves of its status file */
+} virNetworkObj;
+
+typedef struct {
+    virObjList list;        /* the networks and their definitions */
+    char *status_dir;       /* <run_dir>/network */
+    virObjReconnect reconnect;
+} virNetworkDriverState;
+
+gboolean networkProcessStart(virNetworkDriverState *drv, virNetworkObj *obj, GError **error);
+void networkProcessStop(virNetworkDriverState *drv, virNetworkObj *obj);
+
+gboolean networkProcessInit(virNetworkDriverState *drv, const virtdConfig *cfg, GError **error);
+void networkProcessReconnectClaimAll(virNetworkDriverState *drv);
+void networkProcessReconnectAll(virNetworkDriverState *drv);
+void networkProcessShutdown(virNetworkDriverState *drv);

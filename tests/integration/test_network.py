@@ -1,0 +1,370 @@
+"""Running virtual networks: net-start / net-destroy / net-create build and
+remove a real bridge with its addresses and nftables chains in virtd's
+private network namespace, with the network hooks of the contract; a
+failing hook leaves nothing behind; a restarted virtd takes its networks
+back (and repairs what went missing).
+"""
+
+import json
+import os
+import signal
+import subprocess
+
+import pytest
+
+from conftest import WAIT_TIMEOUT, pid_gone, wait_for, write_script
+from rpcutil import uri, virsh
+
+NET_XML = """<network>
+  <name>{name}</name>
+  <uuid>{uuid}</uuid>
+  {forward}
+  <bridge name='{bridge}' stp='on' delay='0'/>
+  <mac address='52:54:00:0a:0b:{n:02x}'/>
+  <ip address='192.168.{n}.1' netmask='255.255.255.0'>
+    <dhcp>
+      <range start='192.168.{n}.10' end='192.168.{n}.50'/>
+    </dhcp>
+  </ip>
+</network>
+"""
+
+
+def net_xml(name="n1", n=150, bridge="vbr150", forward="<forward mode='nat'/>"):
+    return NET_XML.format(name=name, n=n, bridge=bridge, forward=forward,
+                          uuid=f"0e2b5d0c-5c1e-4b8e-9a55-4f5c0b1e0a{n % 100:02d}")
+
+
+def sock(v):
+    return uri(v.run_dir / "virtd-sock")
+
+
+def run(v, *args, check=True):
+    p = virsh(sock(v), *args)
+    if check:
+        assert p.returncode == 0, p
+    return p
+
+
+def define(v, tmp_path, **kw):
+    path = tmp_path / f"{kw.get('name', 'n1')}.xml"
+    path.write_text(net_xml(**kw))
+    run(v, "net-define", str(path))
+
+
+def in_netns(v, *cmd):
+    p = subprocess.run(["nsenter", "-t", str(v.pid), "-n", *cmd], capture_output=True,
+                       text=True, timeout=WAIT_TIMEOUT, check=False)
+    return p
+
+
+def links(v):
+    return {link["ifname"]: link
+            for link in json.loads(in_netns(v, "ip", "-j", "-d", "link", "show").stdout)}
+
+
+def addresses(v, dev):
+    out = json.loads(in_netns(v, "ip", "-j", "addr", "show", "dev", dev).stdout)
+    return sorted(f"{a['local']}/{a['prefixlen']}" for a in out[0]["addr_info"]
+                  if a.get("scope") != "link")
+
+
+def chains(v):
+    p = in_netns(v, "nft", "-j", "list", "chains")
+    assert p.returncode == 0, p
+    return sorted(c["chain"]["name"] for c in json.loads(p.stdout)["nftables"]
+                  if "chain" in c and c["chain"]["table"] == "virtd")
+
+
+def net_calls(v, name=None):
+    return [tuple(c.args[1:]) for c in v.hook_log.calls()
+            if os.path.basename(c.script) == "network" and (name is None or c.args[0] == name)]
+
+
+def status_file(v, name="n1"):
+    return v.run_dir / "network" / f"{name}.xml"
+
+
+START = [("start", "begin", "-"), ("started", "begin", "-")]
+STOPPED = [("stopped", "end", "-")]
+FW_CHAINS = ["forward-vbr150", "input-vbr150", "output-vbr150", "postrouting-vbr150"]
+
+
+@pytest.fixture
+def netv(virtd_factory):
+    v = virtd_factory()
+    v.install_hook("network")
+    return v.start()
+
+
+def test_start_and_destroy(netv, tmp_path):
+    v = netv
+    define(v, tmp_path)
+    run(v, "net-start", "n1")
+    link = links(v)["vbr150"]
+    assert link["linkinfo"]["info_kind"] == "bridge"
+    assert link["address"] == "52:54:00:0a:0b:96"
+    assert "UP" in link["flags"]
+    assert addresses(v, "vbr150") == ["192.168.150.1/24"]
+    assert chains(v) == FW_CHAINS
+    assert status_file(v).exists()
+    assert net_calls(v) == START
+    out = run(v, "net-list", "--all").stdout
+    assert " n1 " in out and "active" in out
+    assert "<bridge name='vbr150'" in run(v, "net-dumpxml", "n1").stdout
+
+    run(v, "net-destroy", "n1")
+    assert "vbr150" not in links(v)
+    assert chains(v) == []
+    assert not status_file(v).exists()
+    assert net_calls(v) == START + STOPPED
+    p = run(v, "net-destroy", "n1", check=False)
+    assert p.returncode == 1
+    assert "network 'n1' is not active" in p.stderr
+    # and again
+    run(v, "net-start", "n1")
+    assert "vbr150" in links(v)
+    p = run(v, "net-start", "n1", check=False)
+    assert "network is already active" in p.stderr
+
+
+def test_hook_stdin_is_the_live_xml(virtd_factory, tmp_path):
+    v = virtd_factory()
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    write_script(v.hook_path("network"), f'#!/bin/sh\ncat > "{seen}/$2"\n')
+    v.start()
+    define(v, tmp_path)
+    run(v, "net-start", "n1")
+    text = (seen / "started").read_text()
+    assert text.startswith("<hookData>\n  <network>\n    <name>n1</name>\n"), text
+    assert text.endswith("  </network>\n</hookData>"), text
+    assert "    <bridge name='vbr150' stp='on' delay='0'/>\n" in text
+    run(v, "net-destroy", "n1")
+    assert (seen / "stopped").read_text() == text
+
+
+def test_failing_start_hook_leaves_nothing(virtd_factory, tmp_path):
+    v = virtd_factory()
+    v.install_hook("network", body='[ "$2" = start ] && { echo "no network today" >&2; exit 1; }\n'
+                                   'exit 0\n')
+    v.start()
+    define(v, tmp_path)
+    p = run(v, "net-start", "n1", check=False)
+    assert p.returncode == 1
+    assert "no network today" in p.stderr
+    assert "vbr150" not in links(v)
+    assert chains(v) == []
+    assert not status_file(v).exists()
+    assert net_calls(v) == [("start", "begin", "-")]
+    assert "inactive" in run(v, "net-list", "--all").stdout
+
+
+def test_failing_started_hook_tears_everything_down(virtd_factory, tmp_path):
+    v = virtd_factory()
+    flag = tmp_path / "refuse"
+    flag.touch()
+    v.install_hook("network", body=f'[ "$2" = started ] && [ -e {flag} ] && '
+                                   '{ echo "started refused" >&2; exit 1; }\nexit 0\n')
+    v.start()
+    define(v, tmp_path)
+    p = run(v, "net-start", "n1", check=False)
+    assert p.returncode == 1
+    assert "started refused" in p.stderr
+    assert "vbr150" not in links(v)
+    assert chains(v) == []
+    assert not status_file(v).exists()
+    assert net_calls(v) == START + STOPPED
+    assert "inactive" in run(v, "net-list", "--all").stdout
+    # the next start works: nothing was leaked in the way
+    flag.unlink()
+    run(v, "net-start", "n1")
+    assert "vbr150" in links(v)
+
+
+def test_bridge_name_taken_by_another_interface(netv, tmp_path):
+    v = netv
+    define(v, tmp_path)
+    assert in_netns(v, "ip", "link", "add", "vbr150", "type", "veth", "peer", "name",
+                    "vbr150p").returncode == 0
+    p = run(v, "net-start", "n1", check=False)
+    assert p.returncode == 1
+    assert "an interface named 'vbr150' already exists" in p.stderr
+    # someone else's interface is left alone
+    assert links(v)["vbr150"]["linkinfo"]["info_kind"] == "veth"
+    assert chains(v) == []
+    assert net_calls(v) == START[:1] + STOPPED
+
+
+def test_transient_network(netv, tmp_path):
+    v = netv
+    path = tmp_path / "t.xml"
+    path.write_text(net_xml(name="t1", n=151, bridge="vbr151"))
+    run(v, "net-create", str(path))
+    assert "vbr151" in links(v)
+    assert " t1 " in run(v, "net-list").stdout
+    run(v, "net-destroy", "t1")
+    assert "vbr151" not in links(v)
+    assert " t1 " not in run(v, "net-list", "--all").stdout
+
+
+def test_isolated_and_route_networks(netv, tmp_path):
+    v = netv
+    define(v, tmp_path, name="iso", n=152, bridge="vbr152", forward="")
+    define(v, tmp_path, name="rt", n=153, bridge="vbr153", forward="<forward mode='route'/>")
+    run(v, "net-start", "iso")
+    run(v, "net-start", "rt")
+    assert {"vbr152", "vbr153"} <= set(links(v))
+    # no NAT, so no postrouting chain
+    assert chains(v) == sorted(f"{c}-{b}" for b in ("vbr152", "vbr153")
+                               for c in ("forward", "input", "output"))
+    run(v, "net-destroy", "iso")
+    assert all(c.endswith("vbr153") for c in chains(v))
+    run(v, "net-destroy", "rt")
+    assert chains(v) == []
+
+
+@pytest.fixture
+def netns_holder():
+    """A network namespace that outlives each virtd of a test."""
+    p = subprocess.Popen(["unshare", "--net", "--", "sleep", "infinity"])
+    path = f"/proc/{p.pid}/ns/net"
+    wait_for(lambda: os.readlink(path) != os.readlink("/proc/self/ns/net"),
+             what="the holder's own network namespace")
+    yield path
+    p.kill()
+    p.wait()
+
+
+def test_restart_keeps_networks_and_repairs_them(virtd_factory, tmp_path, netns_holder):
+    v = virtd_factory(netns=netns_holder)
+    v.install_hook("network")
+    v.start()
+    define(v, tmp_path)
+    define(v, tmp_path, name="n2", n=154, bridge="vbr154")
+    run(v, "net-start", "n1")
+    run(v, "net-start", "n2")
+    v.stop()
+    # the networks outlive virtd
+    assert {"vbr150", "vbr154"} <= set(links_of(netns_holder))
+    # while virtd is away, n2 loses its bridge
+    assert subprocess.run(["nsenter", f"--net={netns_holder}", "ip", "link", "del", "vbr154"],
+                          check=False).returncode == 0
+    v.start()
+    wait_for(lambda: net_calls(v).count(("reconnect", "begin", "-")) == 2,
+             what=lambda: f"two reconnect hooks: {net_calls(v)}")
+    assert net_calls(v, "n1") == START + [("reconnect", "begin", "-")]
+    assert {"vbr150", "vbr154"} <= set(links(v))
+    assert addresses(v, "vbr154") == ["192.168.154.1/24"]
+    out = run(v, "net-list").stdout
+    assert " n1 " in out and " n2 " in out
+    v.wait_for_log(r"network 'n2': its bridge 'vbr154' is gone, making it again")
+    run(v, "net-destroy", "n1")
+    run(v, "net-destroy", "n2")
+    assert chains(v) == []
+
+
+def kill_hook(mark):
+    """Ends the hanging hook whose pid @mark holds."""
+    pid = int(mark.read_text())
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    wait_for(lambda: pid_gone(pid), what="the hanging hook to end")
+
+
+def links_of(netns):
+    out = subprocess.run(["nsenter", f"--net={netns}", "ip", "-j", "link", "show"],
+                         capture_output=True, text=True, check=True).stdout
+    return {link["ifname"] for link in json.loads(out)}
+
+
+def test_sigkill_during_started_hook_then_restart(virtd_factory, tmp_path, netns_holder):
+    """Killed while 'started' runs (everything was up): the next virtd
+    takes the network back, fully up."""
+    v = virtd_factory(netns=netns_holder)
+    mark = tmp_path / "in-started"
+    v.install_hook("network", body=f'[ "$2" = started ] && [ ! -e {mark} ] && '
+                                   f'{{ echo $$ > {mark}; exec sleep 60; }}\nexit 0\n')
+    v.start()
+    define(v, tmp_path)
+    starter = subprocess.Popen(["virsh", "-c", sock(v), "net-start", "n1"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: mark.exists() and mark.read_text().strip(), what="the started hook to run")
+    v.kill()
+    kill_hook(mark)
+    starter.wait(timeout=WAIT_TIMEOUT)
+    v.start()
+    wait_for(lambda: ("reconnect", "begin", "-") in net_calls(v), what="the reconnect hook")
+    assert "vbr150" in links(v)
+    assert chains(v) == FW_CHAINS
+    assert " n1 " in run(v, "net-list").stdout
+    run(v, "net-destroy", "n1")
+    assert "vbr150" not in links(v)
+
+
+def test_interrupted_start_is_torn_down(virtd_factory, tmp_path, netns_holder):
+    """A status file still saying "starting" (virtd killed in the middle of
+    a start) makes the next virtd tear down what was made."""
+    v = virtd_factory(netns=netns_holder)
+    mark = tmp_path / "in-start"
+    v.install_hook("network", body=f'[ "$2" = start ] && [ ! -e {mark} ] && '
+                                   f'{{ echo $$ > {mark}; exec sleep 60; }}\nexit 0\n')
+    v.start()
+    define(v, tmp_path)
+    starter = subprocess.Popen(["virsh", "-c", sock(v), "net-start", "n1"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: mark.exists() and mark.read_text().strip(), what="the start hook to run")
+    v.kill()
+    kill_hook(mark)
+    starter.wait(timeout=WAIT_TIMEOUT)
+    # what a start cut after its status was saved leaves: a status file saying
+    # "starting" and a bridge
+    status = status_file(v)
+    status.write_text(
+        "<networkstatus state='0' reason='0' pid='0' id='-1'>\n" +
+        net_xml() + "</networkstatus>\n")
+    assert subprocess.run(["nsenter", f"--net={netns_holder}", "ip", "link", "add", "vbr150",
+                           "type", "bridge"], check=False).returncode == 0
+    v.start()
+    wait_for(lambda: ("stopped", "end", "-") in net_calls(v), what="the stopped hook")
+    assert "vbr150" not in links(v)
+    assert not status.exists()
+    assert "inactive" in run(v, "net-list", "--all").stdout
+    run(v, "net-start", "n1")
+    assert "vbr150" in links(v)
+
+
+def test_autostart(virtd_factory, tmp_path, netns_holder):
+    v = virtd_factory(netns=netns_holder)
+    v.install_hook("network")
+    v.start()
+    define(v, tmp_path)
+    run(v, "net-autostart", "n1")
+    v.stop()
+    v.start()
+    wait_for(lambda: "vbr150" in links(v), what="the autostarted network's bridge")
+    assert net_calls(v) == START
+    run(v, "net-destroy", "n1")
+
+
+def test_hook_calls_back_into_virtd(virtd_factory, tmp_path):
+    """No deadlock: the started hook reads its own network; a state change
+    of it from inside its hook fails at once."""
+    v = virtd_factory()
+    out = tmp_path / "out"
+    u = sock(v)
+    v.install_hook("network", body=f'[ "$2" = started ] || exit 0\n'
+                                   f'virsh -c "{u}" net-dumpxml n1 > {out}.xml 2>&1\n'
+                                   f'virsh -c "{u}" net-destroy n1 > {out}.destroy 2>&1\n'
+                                   'exit 0\n')
+    v.start()
+    define(v, tmp_path)
+    run(v, "net-start", "n1")
+    assert "<name>n1</name>" in (tmp_path / "out.xml").read_text()
+    assert (tmp_path / "out.destroy").read_text() == (
+        "error: Failed to destroy network n1\n"
+        "error: Requested operation is not valid: operation in progress: network 'n1' is in "
+        "its 'start' operation, whose hook script is making this call\n\n")
+    assert "vbr150" in links(v)
