@@ -134,7 +134,7 @@ def test_socket_modes(virtd):
         assert stat.S_IMODE(st.st_mode) == mode, (path, oct(st.st_mode))
         assert st.st_uid == 0
     assert sorted(p.name for p in virtd.run_dir.iterdir()) == \
-        ["qemu", "virtd-sock", "virtd-sock-ro", "virtd.lock", "virtd.pid"]
+        ["network", "qemu", "virtd-sock", "virtd-sock-ro", "virtd.lock", "virtd.pid"]
 
 
 def test_peer_credentials_logged(virtd):
