@@ -161,19 +161,22 @@ virNetworkHostnameCheck(const char *name, const char *where, GError **error)
 }
 
 /* A DHCPv6 client's DUID as libvirt writes it: bytes of one or two hex
- * digits separated by ':'.  Canonical form: lowercase. */
+ * digits separated by ':', a type of 2 bytes and at most 128 more
+ * (RFC 8415).  Canonical form: lowercase. */
 static gboolean
 virNetworkDUIDCheck(const char *id, char **canonical, GError **error)
 {
     g_auto(GStrv) bytes = g_strsplit(id, ":", -1);
-    gboolean ok = g_strv_length(bytes) >= 2 && strlen(id) <= 3 * 130;
+    guint n = g_strv_length(bytes);
+    gboolean ok = n >= 3 && n <= 130;
 
     for (char **b = bytes; ok && *b; b++)
         ok = (*b)[0] && g_ascii_isxdigit((*b)[0]) &&
              (!(*b)[1] || (g_ascii_isxdigit((*b)[1]) && !(*b)[2]));
     if (!ok) {
         virErrorSet(error, VIR_ERR_XML_ERROR,
-                    _("invalid DUID '%s' in <host>: expected hex bytes separated by ':'"), id);
+                    _("invalid DUID '%s' in <host>: expected 3 to 130 hex bytes separated by ':'"),
+                    id);
         return FALSE;
     }
     *canonical = g_ascii_strdown(id, -1);

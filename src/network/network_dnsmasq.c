@@ -327,8 +327,10 @@ virNetworkDnsmasqAddnHosts(const virNetworkDef *def)
         const virNetworkDNSHostDef *host = g_ptr_array_index(def->dns.hosts, i);
 
         g_string_append(out, host->ip);
-        for (guint j = 0; j < host->hostnames->len; j++)
-            g_string_append_printf(out, "\t%s", (const char *)g_ptr_array_index(host->hostnames, j));
+        for (guint j = 0; j < host->hostnames->len; j++) {
+            g_string_append_c(out, '\t');
+            g_string_append(out, g_ptr_array_index(host->hostnames, j));
+        }
         g_string_append_c(out, '\n');
     }
     return g_string_free(out, FALSE);
