@@ -6,7 +6,8 @@
  * - every tests/networkconfdata/invalid/NAME.xml is refused with exactly
  *   the message of NAME.err, with VIR_ERR_CONFIG_UNSUPPORTED when the
  *   message says "unsupported" and VIR_ERR_XML_ERROR otherwise;
- * - the fields drivers read, MAC helpers, generated UUIDs.
+ * - the fields drivers read, MAC helpers, generated UUIDs;
+ * - the live format: connections= and the default NAT port range.
  *
  * VIRTD_TEST_REGENERATE=1 rewrites the .out.xml and .err files from the
  * current output instead of comparing.
@@ -122,6 +123,123 @@ testFields(void)
     g_assert_cmpstr(host->ip, ==, "192.168.122.11");
 }
 
+/* Forward modes, NAT ports, MTU, DNS and DHCPv6 hosts. */
+static void
+testFieldsNew(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(virNetworkDef) dns = virNetworkDefParseFile(DATA_DIR "/dns-hosts.xml", 0, &err);
+    g_autoptr(virNetworkDef) nat = virNetworkDefParseFile(DATA_DIR "/nat-port-dev.xml", 0, &err);
+    g_autoptr(virNetworkDef) v6 = virNetworkDefParseFile(DATA_DIR "/ipv6-dhcp.xml", 0, &err);
+    g_autoptr(virNetworkDef) br = virNetworkDefParseFile(DATA_DIR "/forward-bridge.xml", 0, &err);
+    g_autoptr(virNetworkDef) open = virNetworkDefParseFile(DATA_DIR "/forward-open.xml", 0, &err);
+    const virNetworkDNSHostDef *dhost;
+    const virNetworkDHCPHostDef *host;
+    const virNetworkIPDef *ip;
+
+    g_assert_no_error(err);
+    g_assert_cmpint(dns->domain_local_only, ==, VIR_NETWORK_BOOL_YES);
+    g_assert_cmpint(dns->dns.enable, ==, VIR_NETWORK_BOOL_YES);
+    g_assert_true(virNetworkDefDNSEnabled(dns));
+    g_assert_cmpuint(dns->dns.hosts->len, ==, 2);
+    dhost = g_ptr_array_index(dns->dns.hosts, 0);
+    g_assert_cmpstr(dhost->ip, ==, "192.168.150.5");
+    g_assert_cmpuint(dhost->hostnames->len, ==, 2);
+    g_assert_cmpstr(g_ptr_array_index(dhost->hostnames, 1), ==, "printer.example.lan");
+    dhost = g_ptr_array_index(dns->dns.hosts, 1);
+    g_assert_cmpstr(dhost->ip, ==, "2001:db8::5");
+    g_assert_false(virNetworkDefHasDHCP(dns, VIR_NETWORK_IP_FAMILY_IPV4));
+
+    g_assert_cmpint(nat->forward, ==, VIR_NETWORK_FORWARD_NAT);
+    g_assert_cmpstr(nat->forward_dev, ==, "eth0");
+    g_assert_cmpuint(nat->nat_port.start, ==, 2000);
+    g_assert_cmpuint(nat->nat_port.end, ==, 3000);
+    g_assert_cmpuint(nat->mtu, ==, 0);
+
+    ip = g_ptr_array_index(v6->ips, 0);
+    g_assert_cmpuint(ip->hosts->len, ==, 3);
+    host = g_ptr_array_index(ip->hosts, 0);
+    g_assert_cmpstr(host->id, ==, "0:4:7e:7d:f0:7d:a8:bc:c5:d2:13:32:11:ed:16:ea:84:63");
+    g_assert_null(host->name);
+    g_assert_null(host->mac);
+    host = g_ptr_array_index(ip->hosts, 2);
+    g_assert_null(host->id);
+    g_assert_cmpstr(host->name, ==, "v6host");
+    g_assert_true(virNetworkDefHasDHCP(v6, VIR_NETWORK_IP_FAMILY_IPV6));
+    g_assert_false(virNetworkDefHasDHCP(v6, VIR_NETWORK_IP_FAMILY_IPV4));
+
+    g_assert_cmpint(br->forward, ==, VIR_NETWORK_FORWARD_BRIDGE);
+    g_assert_cmpstr(br->bridge.name, ==, "br0");
+    g_assert_cmpint(br->dns.enable, ==, VIR_NETWORK_BOOL_NO);
+    g_assert_false(virNetworkDefDNSEnabled(br));
+
+    g_assert_cmpint(open->forward, ==, VIR_NETWORK_FORWARD_OPEN);
+    g_assert_cmpuint(open->mtu, ==, 9000);
+    g_assert_cmpint(open->dns.enable, ==, VIR_NETWORK_BOOL_ABSENT);
+    g_assert_true(virNetworkDefDNSEnabled(open));
+    g_assert_true(virNetworkDefHasDHCP(open, VIR_NETWORK_IP_FAMILY_IPV4));
+}
+
+/* Replaces the one occurrence of @from in @text. */
+static char *
+testReplaceOnce(const char *text, const char *from, const char *to)
+{
+    g_autoptr(GString) s = g_string_new(text);
+
+    g_assert_cmpuint(g_string_replace(s, from, to, 0), ==, 1);
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* What libvirt shows for an active network: connections= when there are
+ * any, the default NAT port range; reparsed, the range stays. */
+static void
+testFormatLive(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(virNetworkDef) nat = virNetworkDefParseFile(DATA_DIR "/nat-dhcp.xml", 0, &err);
+    g_autoptr(virNetworkDef) route = virNetworkDefParseFile(DATA_DIR "/route-ipv6.xml", 0, &err);
+    g_autoptr(virNetworkDef) sample = virNetworkDefParseFile(DATA_DIR "/libvirt-live.xml", 0, &err);
+    g_autoptr(virNetworkDef) reparsed = NULL;
+    g_autofree char *inactive = NULL;
+    g_autofree char *live = NULL;
+    g_autofree char *expected = NULL;
+    g_autofree char *expected3 = NULL;
+    g_autofree char *live3 = NULL;
+    g_autofree char *again = NULL;
+    g_autofree char *golden = NULL;
+
+    g_assert_no_error(err);
+    inactive = virNetworkDefFormat(nat, 0);
+    live = virNetworkDefFormatLive(nat, 0);
+    expected = testReplaceOnce(inactive, "  <forward mode='nat'/>\n",
+                               "  <forward mode='nat'>\n    <nat>\n"
+                               "      <port start='1024' end='65535'/>\n"
+                               "    </nat>\n  </forward>\n");
+    g_assert_cmpstr(live, ==, expected);
+    live3 = virNetworkDefFormatLive(nat, 3);
+    expected3 = testReplaceOnce(expected, "<network>", "<network connections='3'>");
+    g_assert_cmpstr(live3, ==, expected3);
+    reparsed = virNetworkDefParseString(live3, 0, &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(reparsed->nat_port.start, ==, 1024);
+    again = virNetworkDefFormat(reparsed, 0);
+    g_assert_cmpstr(again, ==, expected);
+
+    g_clear_pointer(&inactive, g_free);
+    g_clear_pointer(&live, g_free);
+    inactive = virNetworkDefFormat(route, 0);
+    live = virNetworkDefFormatLive(route, 0);
+    g_assert_cmpstr(live, ==, inactive);
+
+    /* libvirt's own live XML formats back to itself. */
+    g_clear_pointer(&live, g_free);
+    live = virNetworkDefFormatLive(sample, 1);
+    golden = testReadFile(DATA_DIR "/libvirt-live.out.xml");
+    g_clear_pointer(&expected, g_free);
+    expected = testReplaceOnce(golden, "<network>", "<network connections='1'>");
+    g_assert_cmpstr(live, ==, expected);
+}
+
 static void
 testDefaults(void)
 {
@@ -137,6 +255,12 @@ testDefaults(void)
     g_assert_null(def->bridge.name);
     g_assert_true(def->bridge.stp);
     g_assert_null(def->mac);
+    g_assert_cmpuint(def->mtu, ==, 0);
+    g_assert_null(def->forward_dev);
+    g_assert_cmpuint(def->nat_port.start, ==, 0);
+    g_assert_cmpint(def->dns.enable, ==, VIR_NETWORK_BOOL_ABSENT);
+    g_assert_cmpuint(def->dns.hosts->len, ==, 0);
+    g_assert_true(virNetworkDefDNSEnabled(def));
     g_assert_null(virNetworkDefGetIPv4(def));
     g_assert_false(virUUIDIsNull(def->uuid));
     g_assert_true(memcmp(def->uuid, other->uuid, VIR_UUID_BUFLEN) != 0);
@@ -179,6 +303,8 @@ main(int argc, char **argv)
     testAddDataDir(paths, DATA_DIR, "/network/xml2xml", testXML2XML);
     testAddDataDir(paths, DATA_DIR "/invalid", "/network/invalid", testInvalid);
     g_test_add_func("/network/fields", testFields);
+    g_test_add_func("/network/fields-new", testFieldsNew);
+    g_test_add_func("/network/format-live", testFormatLive);
     g_test_add_func("/network/defaults", testDefaults);
     g_test_add_func("/network/mac-addr", testMacAddr);
     ret = g_test_run();

@@ -10,9 +10,9 @@ build_pkgs="meson ninja-build pkg-config gcc libc6-dev gettext
             libglib2.0-dev libxml2-dev libtirpc-dev libjson-glib-dev libnl-route-3-dev libnftables-dev python3-docutils"
 test_pkgs="python3 python3-pytest util-linux procps iproute2
            libvirt-clients python3-libvirt qemu-system-x86 qemu-utils busybox-static cpio
-           nftables iptables"
+           nftables iptables dnsmasq-base"
 
-demo_pkgs="libvirt-clients qemu-system-x86 busybox-static cpio"
+demo_pkgs="libvirt-clients qemu-system-x86 busybox-static cpio dnsmasq-base"
 
 case $what in
 build) pkgs=$build_pkgs ;;

@@ -4,7 +4,8 @@
  * One parser per element, each refusing the attributes and children it does
  * not know; values are checked where they are read (addresses, MACs, names)
  * and the cross-element rules (DHCP inside its subnet, one DHCP server per
- * address family) once the whole document is read.
+ * address family, what a host bridge may not have) once the whole document
+ * is read.
  */
 #define G_LOG_DOMAIN "virtd.conf"
 
@@ -17,15 +18,26 @@
 #include "virobjname.h"
 #include "virxml.h"
 
-VIR_ENUM_IMPL(virNetworkForward, VIR_NETWORK_FORWARD_LAST, "none", "nat", "route");
+VIR_ENUM_IMPL(virNetworkForward, VIR_NETWORK_FORWARD_LAST, "none", "nat", "route", "open",
+              "bridge");
+/* "" is never matched: an empty attribute value is refused before. */
+VIR_ENUM_IMPL(virNetworkBool, VIR_NETWORK_BOOL_LAST, "", "yes", "no");
 VIR_ENUM_IMPL(virNetworkIPFamily, VIR_NETWORK_IP_FAMILY_LAST, "ipv4", "ipv6");
 
 /* Linux interface names: IFNAMSIZ - 1 bytes. */
 #define VIR_NETWORK_IFNAME_MAX 15
 
+/* What the kernel accepts as a bridge's MTU: IPv4's minimum, ETH_MAX_MTU. */
+#define VIR_NETWORK_MTU_MIN 68
+#define VIR_NETWORK_MTU_MAX 65535
+
+/* dnsmasq refuses DHCPv6 ranges on a shorter prefix. */
+#define VIR_NETWORK_DHCPV6_PREFIX_MIN 64
+
 typedef struct {
     virNetworkDef *def;
     gboolean have_uuid;
+    gboolean bridge_stp_delay;   /* <bridge> has stp= or delay= */
 } virNetworkParseCtxt;
 
 /* ---- MAC addresses ---- */
@@ -148,6 +160,29 @@ virNetworkHostnameCheck(const char *name, const char *where, GError **error)
     return TRUE;
 }
 
+/* A DHCPv6 client's DUID as libvirt writes it: bytes of one or two hex
+ * digits separated by ':', a type of 2 bytes and at most 128 more
+ * (RFC 8415).  Canonical form: lowercase. */
+static gboolean
+virNetworkDUIDCheck(const char *id, char **canonical, GError **error)
+{
+    g_auto(GStrv) bytes = g_strsplit(id, ":", -1);
+    guint n = g_strv_length(bytes);
+    gboolean ok = n >= 3 && n <= 130;
+
+    for (char **b = bytes; ok && *b; b++)
+        ok = (*b)[0] && g_ascii_isxdigit((*b)[0]) &&
+             (!(*b)[1] || (g_ascii_isxdigit((*b)[1]) && !(*b)[2]));
+    if (!ok) {
+        virErrorSet(error, VIR_ERR_XML_ERROR,
+                    _("invalid DUID '%s' in <host>: expected 3 to 130 hex bytes separated by ':'"),
+                    id);
+        return FALSE;
+    }
+    *canonical = g_ascii_strdown(id, -1);
+    return TRUE;
+}
+
 static GInetAddress *
 virNetworkAddressParse(const char *str, const char *where, GError **error)
 {
@@ -241,8 +276,19 @@ virNetworkDHCPHostDefFree(virNetworkDHCPHostDef *host)
     if (!host)
         return;
     g_free(host->mac);
+    g_free(host->id);
     g_free(host->name);
     g_free(host->ip);
+    g_free(host);
+}
+
+static void
+virNetworkDNSHostDefFree(virNetworkDNSHostDef *host)
+{
+    if (!host)
+        return;
+    g_free(host->ip);
+    g_ptr_array_unref(host->hostnames);
     g_free(host);
 }
 
@@ -260,6 +306,16 @@ virNetworkIPDefFree(virNetworkIPDef *ip)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetworkIPDef, virNetworkIPDefFree)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetworkDHCPRangeDef, virNetworkDHCPRangeDefFree)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetworkDHCPHostDef, virNetworkDHCPHostDefFree)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetworkDNSHostDef, virNetworkDNSHostDefFree)
+
+static virNetworkDNSHostDef *
+virNetworkDNSHostDefNew(void)
+{
+    virNetworkDNSHostDef *host = g_new0(virNetworkDNSHostDef, 1);
+
+    host->hostnames = g_ptr_array_new_with_free_func(g_free);
+    return host;
+}
 
 static virNetworkIPDef *
 virNetworkIPDefNew(void)
@@ -275,7 +331,8 @@ virNetworkIPDefNew(void)
  * virNetworkDefNew:
  *
  * Returns: (transfer full): an empty definition: no name, a null UUID,
- * isolated, bridge STP on with no delay, no addresses.
+ * isolated, bridge STP on with no delay, DNS on with no hosts, no
+ * addresses.
  */
 virNetworkDef *
 virNetworkDefNew(void)
@@ -284,6 +341,7 @@ virNetworkDefNew(void)
 
     def->forward = VIR_NETWORK_FORWARD_NONE;
     def->bridge.stp = TRUE;
+    def->dns.hosts = g_ptr_array_new_with_free_func((GDestroyNotify)virNetworkDNSHostDefFree);
     def->ips = g_ptr_array_new_with_free_func((GDestroyNotify)virNetworkIPDefFree);
     return def;
 }
@@ -299,9 +357,11 @@ virNetworkDefFree(virNetworkDef *def)
     if (!def)
         return;
     g_free(def->name);
+    g_free(def->forward_dev);
     g_free(def->bridge.name);
     g_free(def->mac);
     g_free(def->domain_name);
+    g_ptr_array_unref(def->dns.hosts);
     g_ptr_array_unref(def->ips);
     g_free(def);
 }
@@ -331,15 +391,89 @@ virNetworkParseUUID(xmlNode *node, gpointer opaque, GError **error)
 }
 
 static gboolean
+virNetworkParseNATPort(xmlNode *node, gpointer opaque, GError **error)
+{
+    virNetworkDef *def = opaque;
+    unsigned int start = 0;
+    unsigned int end = 0;
+
+    if (!virXMLCheckAttrs(node, VIR_XML_ATTRS("start", "end"), error) ||
+        !virXMLPropUInt(node, "start", 1, 65535, VIR_XML_PROP_REQUIRED, &start, error) ||
+        !virXMLPropUInt(node, "end", 1, 65535, VIR_XML_PROP_REQUIRED, &end, error) ||
+        !virXMLCheckEmpty(node, error))
+        return FALSE;
+    if (start > end) {
+        virErrorSet(error, VIR_ERR_XML_ERROR, _("NAT port range %u - %u ends before it starts"),
+                    start, end);
+        return FALSE;
+    }
+    def->nat_port.start = start;
+    def->nat_port.end = end;
+    return TRUE;
+}
+
+static const virXMLChildHandler virNetworkNATHandlers[] = {
+    {"port", virNetworkParseNATPort, FALSE},
+    {NULL},
+};
+
+/* Only the port range: public address ranges (<address>) and IPv6 NAT
+ * (ipv6='yes') are refused by name. */
+static gboolean
+virNetworkParseNAT(xmlNode *node, gpointer opaque, GError **error)
+{
+    virNetworkDef *def = opaque;
+
+    if (def->forward != VIR_NETWORK_FORWARD_NAT) {
+        virErrorSet(error, VIR_ERR_XML_ERROR,
+                    _("<nat> is only allowed in <forward mode='nat'>, not in mode '%s'"),
+                    virNetworkForwardTypeToString(def->forward));
+        return FALSE;
+    }
+    if (!virXMLCheckAttrs(node, VIR_XML_ATTRS(NULL), error))
+        return FALSE;
+    return virXMLParseChildren(node, virNetworkNATHandlers, def, error);
+}
+
+/* libvirt writes the forward device once more as <interface dev/>; a pool
+ * of several devices (macvtap modes) is refused as a repeated element.
+ * connections= is live information libvirt writes; it is ignored. */
+static gboolean
+virNetworkParseForwardInterface(xmlNode *node, gpointer opaque, GError **error)
+{
+    virNetworkDef *def = opaque;
+    g_autofree char *dev = NULL;
+
+    if (!virXMLCheckAttrs(node, VIR_XML_ATTRS("dev", "connections"), error) ||
+        !virXMLPropStringGet(node, "dev", VIR_XML_PROP_REQUIRED, &dev, error) ||
+        !virNetworkIfnameCheck(dev, "interface", error) || !virXMLCheckEmpty(node, error))
+        return FALSE;
+    if (def->forward_dev && strcmp(def->forward_dev, dev) != 0) {
+        virErrorSet(error, VIR_ERR_XML_ERROR,
+                    _("<forward dev='%s'> and its <interface dev='%s'/> differ"),
+                    def->forward_dev, dev);
+        return FALSE;
+    }
+    if (!def->forward_dev)
+        def->forward_dev = g_steal_pointer(&dev);
+    return TRUE;
+}
+
+static const virXMLChildHandler virNetworkForwardHandlers[] = {
+    {"nat", virNetworkParseNAT, FALSE},
+    {"interface", virNetworkParseForwardInterface, FALSE},
+    {NULL},
+};
+
+static gboolean
 virNetworkParseForward(xmlNode *node, gpointer opaque, GError **error)
 {
-    virNetworkParseCtxt *ctxt = opaque;
+    virNetworkDef *def = ((virNetworkParseCtxt *)opaque)->def;
     int mode = VIR_NETWORK_FORWARD_NAT;
 
-    if (!virXMLCheckAttrs(node, VIR_XML_ATTRS("mode"), error) ||
+    if (!virXMLCheckAttrs(node, VIR_XML_ATTRS("mode", "dev"), error) ||
         !virXMLPropEnum(node, "mode", virNetworkForwardTypeFromString, VIR_XML_PROP_OPTIONAL,
-                        &mode, error) ||
-        !virXMLCheckEmpty(node, error))
+                        &mode, error))
         return FALSE;
     if (mode == VIR_NETWORK_FORWARD_NONE) {
         virErrorSet(error, VIR_ERR_CONFIG_UNSUPPORTED,
@@ -347,21 +481,49 @@ virNetworkParseForward(xmlNode *node, gpointer opaque, GError **error)
                     "forward");
         return FALSE;
     }
-    ctxt->def->forward = mode;
+    def->forward = mode;
+    if (!virXMLPropStringGet(node, "dev", VIR_XML_PROP_OPTIONAL, &def->forward_dev, error) ||
+        (def->forward_dev && !virNetworkIfnameCheck(def->forward_dev, "forward", error)) ||
+        !virXMLParseChildren(node, virNetworkForwardHandlers, def, error))
+        return FALSE;
+    /* open: no firewall rules, which is what enforces the device; bridge:
+     * a device there means a macvtap pool. */
+    if (def->forward_dev &&
+        (mode == VIR_NETWORK_FORWARD_OPEN || mode == VIR_NETWORK_FORWARD_BRIDGE)) {
+        virErrorSet(error, VIR_ERR_XML_ERROR,
+                    _("forward device '%s' is not allowed with forward mode '%s'"),
+                    def->forward_dev, virNetworkForwardTypeToString(mode));
+        return FALSE;
+    }
     return TRUE;
 }
 
 static gboolean
 virNetworkParseBridge(xmlNode *node, gpointer opaque, GError **error)
 {
-    virNetworkDef *def = ((virNetworkParseCtxt *)opaque)->def;
+    virNetworkParseCtxt *ctxt = opaque;
+    virNetworkDef *def = ctxt->def;
 
+    ctxt->bridge_stp_delay = xmlHasProp(node, (const xmlChar *)"stp") ||
+                             xmlHasProp(node, (const xmlChar *)"delay");
     if (!virXMLCheckAttrs(node, VIR_XML_ATTRS("name", "stp", "delay"), error) ||
         !virXMLPropStringGet(node, "name", VIR_XML_PROP_OPTIONAL, &def->bridge.name, error) ||
         (def->bridge.name && !virNetworkIfnameCheck(def->bridge.name, "bridge", error)) ||
         !virXMLPropOnOff(node, "stp", VIR_XML_PROP_OPTIONAL, &def->bridge.stp, error) ||
         !virXMLPropUInt(node, "delay", 0, 3600, VIR_XML_PROP_OPTIONAL, &def->bridge.delay,
                         error))
+        return FALSE;
+    return virXMLCheckEmpty(node, error);
+}
+
+static gboolean
+virNetworkParseMTU(xmlNode *node, gpointer opaque, GError **error)
+{
+    virNetworkDef *def = ((virNetworkParseCtxt *)opaque)->def;
+
+    if (!virXMLCheckAttrs(node, VIR_XML_ATTRS("size"), error) ||
+        !virXMLPropUInt(node, "size", VIR_NETWORK_MTU_MIN, VIR_NETWORK_MTU_MAX,
+                        VIR_XML_PROP_REQUIRED, &def->mtu, error))
         return FALSE;
     return virXMLCheckEmpty(node, error);
 }
@@ -383,12 +545,92 @@ static gboolean
 virNetworkParseDomain(xmlNode *node, gpointer opaque, GError **error)
 {
     virNetworkDef *def = ((virNetworkParseCtxt *)opaque)->def;
+    int local_only = VIR_NETWORK_BOOL_ABSENT;
 
-    if (!virXMLCheckAttrs(node, VIR_XML_ATTRS("name"), error) ||
+    if (!virXMLCheckAttrs(node, VIR_XML_ATTRS("name", "localOnly"), error) ||
         !virXMLPropStringGet(node, "name", VIR_XML_PROP_REQUIRED, &def->domain_name, error) ||
-        !virNetworkHostnameCheck(def->domain_name, "domain", error))
+        !virNetworkHostnameCheck(def->domain_name, "domain", error) ||
+        !virXMLPropEnum(node, "localOnly", virNetworkBoolTypeFromString, VIR_XML_PROP_OPTIONAL,
+                        &local_only, error))
         return FALSE;
+    def->domain_local_only = local_only;
     return virXMLCheckEmpty(node, error);
+}
+
+static gboolean
+virNetworkParseDNSHostname(xmlNode *node, gpointer opaque, GError **error)
+{
+    virNetworkDNSHostDef *host = opaque;
+    g_autofree char *name = NULL;
+
+    if (!virXMLCheckAttrs(node, VIR_XML_ATTRS(NULL), error) ||
+        !(name = virXMLNodeTextStripped(node, error)))
+        return FALSE;
+    if (!*name) {
+        virErrorSet(error, VIR_ERR_XML_ERROR, _("empty <hostname> in DNS <host> '%s'"),
+                    host->ip);
+        return FALSE;
+    }
+    if (!virNetworkHostnameCheck(name, "hostname", error))
+        return FALSE;
+    g_ptr_array_add(host->hostnames, g_steal_pointer(&name));
+    return TRUE;
+}
+
+static const virXMLChildHandler virNetworkDNSHostHandlers[] = {
+    {"hostname", virNetworkParseDNSHostname, TRUE},
+    {NULL},
+};
+
+/* The address may be of any network, not only this one's subnets. */
+static gboolean
+virNetworkParseDNSHost(xmlNode *node, gpointer opaque, GError **error)
+{
+    virNetworkDef *def = opaque;
+    g_autoptr(virNetworkDNSHostDef) host = virNetworkDNSHostDefNew();
+    g_autofree char *ip = NULL;
+    g_autoptr(GInetAddress) addr = NULL;
+
+    if (!virXMLCheckAttrs(node, VIR_XML_ATTRS("ip"), error) ||
+        !virXMLPropStringGet(node, "ip", VIR_XML_PROP_REQUIRED, &ip, error) ||
+        !(addr = virNetworkAddressParse(ip, "host", error)))
+        return FALSE;
+    host->ip = g_inet_address_to_string(addr);
+    if (!virXMLParseChildren(node, virNetworkDNSHostHandlers, host, error))
+        return FALSE;
+    if (host->hostnames->len == 0) {
+        virErrorSet(error, VIR_ERR_XML_ERROR, _("DNS <host> '%s' has no <hostname>"), host->ip);
+        return FALSE;
+    }
+    g_ptr_array_add(def->dns.hosts, g_steal_pointer(&host));
+    return TRUE;
+}
+
+static const virXMLChildHandler virNetworkDNSHandlers[] = {
+    {"host", virNetworkParseDNSHost, TRUE},
+    {NULL},
+};
+
+/* Host entries only: forwarders, TXT and SRV records, forwardPlainNames
+ * are refused by name. */
+static gboolean
+virNetworkParseDNS(xmlNode *node, gpointer opaque, GError **error)
+{
+    virNetworkDef *def = ((virNetworkParseCtxt *)opaque)->def;
+    int enable = VIR_NETWORK_BOOL_ABSENT;
+
+    if (!virXMLCheckAttrs(node, VIR_XML_ATTRS("enable"), error) ||
+        !virXMLPropEnum(node, "enable", virNetworkBoolTypeFromString, VIR_XML_PROP_OPTIONAL,
+                        &enable, error) ||
+        !virXMLParseChildren(node, virNetworkDNSHandlers, def, error))
+        return FALSE;
+    def->dns.enable = enable;
+    if (enable == VIR_NETWORK_BOOL_NO && def->dns.hosts->len > 0) {
+        virErrorSet(error, VIR_ERR_XML_ERROR,
+                    _("<dns enable='no'> turns DNS off: it cannot have <host> entries"));
+        return FALSE;
+    }
+    return TRUE;
 }
 
 static gboolean
@@ -434,6 +676,8 @@ virNetworkDHCPHostCheckUnique(const virNetworkIPDef *ip, const virNetworkDHCPHos
             dup = host->ip;
         else if (host->mac && g_strcmp0(other->mac, host->mac) == 0)
             dup = host->mac;
+        else if (host->id && g_strcmp0(other->id, host->id) == 0)
+            dup = host->id;
         else if (host->name && g_strcmp0(other->name, host->name) == 0)
             dup = host->name;
         if (dup) {
@@ -450,15 +694,47 @@ virNetworkParseDHCPHostAttrs(xmlNode *node, const virNetworkIPDef *ip,
                              virNetworkDHCPHostDef *host, GError **error)
 {
     g_autofree char *mac = NULL;
+    g_autofree char *id = NULL;
 
-    if (!virXMLCheckAttrs(node, VIR_XML_ATTRS("mac", "name", "ip"), error) ||
+    if (!virXMLCheckAttrs(node, VIR_XML_ATTRS("mac", "id", "name", "ip"), error) ||
         !virXMLPropStringGet(node, "mac", VIR_XML_PROP_OPTIONAL, &mac, error) ||
         (mac && !virMacAddrCheck(mac, "host", &host->mac, error)) ||
+        !virXMLPropStringGet(node, "id", VIR_XML_PROP_OPTIONAL, &id, error) ||
+        (id && !virNetworkDUIDCheck(id, &host->id, error)) ||
         !virXMLPropStringGet(node, "name", VIR_XML_PROP_OPTIONAL, &host->name, error) ||
         (host->name && !virNetworkHostnameCheck(host->name, "host", error)) ||
         !virNetworkAddressProp(node, "ip", ip->family, &host->ip, error))
         return FALSE;
     return virXMLCheckEmpty(node, error);
+}
+
+/* How the DHCP server knows the client: by MAC or name over IPv4, by
+ * DUID or name over IPv6 (a MAC means nothing to DHCPv6). */
+static gboolean
+virNetworkDHCPHostCheckKey(const virNetworkIPDef *ip, const virNetworkDHCPHostDef *host,
+                           GError **error)
+{
+    if (ip->family == VIR_NETWORK_IP_FAMILY_IPV4 && host->id)
+        virErrorSet(error, VIR_ERR_XML_ERROR,
+                    _("DHCP <host> '%s' of an IPv4 network cannot have an 'id': a DUID "
+                      "identifies DHCPv6 clients only"),
+                    host->ip);
+    else if (ip->family == VIR_NETWORK_IP_FAMILY_IPV4 && !host->mac && !host->name)
+        virErrorSet(error, VIR_ERR_XML_ERROR, _("DHCP <host> '%s' needs a MAC address or a name"),
+                    host->ip);
+    else if (ip->family == VIR_NETWORK_IP_FAMILY_IPV6 && host->mac)
+        virErrorSet(error, VIR_ERR_XML_ERROR,
+                    _("DHCP <host> '%s' of an IPv6 network cannot have a MAC address: give the "
+                      "client's DUID as 'id', or its name"),
+                    host->ip);
+    else if (ip->family == VIR_NETWORK_IP_FAMILY_IPV6 && !host->id && !host->name)
+        virErrorSet(error, VIR_ERR_XML_ERROR,
+                    _("DHCP <host> '%s' of an IPv6 network needs an 'id' (the client's DUID) or "
+                      "a name"),
+                    host->ip);
+    else
+        return TRUE;
+    return FALSE;
 }
 
 static gboolean
@@ -467,17 +743,9 @@ virNetworkParseDHCPHost(xmlNode *node, gpointer opaque, GError **error)
     virNetworkIPDef *ip = opaque;
     g_autoptr(virNetworkDHCPHostDef) host = g_new0(virNetworkDHCPHostDef, 1);
 
-    if (!virNetworkParseDHCPHostAttrs(node, ip, host, error))
+    if (!virNetworkParseDHCPHostAttrs(node, ip, host, error) ||
+        !virNetworkDHCPHostCheckKey(ip, host, error))
         return FALSE;
-    if (ip->family == VIR_NETWORK_IP_FAMILY_IPV6 ? host->mac || !host->name
-                                                 : !host->mac && !host->name) {
-        virErrorSet(error, VIR_ERR_XML_ERROR,
-                    ip->family == VIR_NETWORK_IP_FAMILY_IPV6
-                        ? _("DHCP <host> '%s' of an IPv6 network needs a name and no MAC")
-                        : _("DHCP <host> '%s' needs a MAC address or a name"),
-                    host->ip);
-        return FALSE;
-    }
     if (!virNetworkInSubnet(ip, host->ip)) {
         virErrorSet(error, VIR_ERR_XML_ERROR,
                     _("DHCP host address '%s' is not inside network '%s/%u'"), host->ip,
@@ -499,9 +767,19 @@ static const virXMLChildHandler virNetworkDHCPHandlers[] = {
 static gboolean
 virNetworkParseDHCP(xmlNode *node, gpointer opaque, GError **error)
 {
-    if (!virXMLCheckAttrs(node, VIR_XML_ATTRS(NULL), error))
+    virNetworkIPDef *ip = opaque;
+
+    if (!virXMLCheckAttrs(node, VIR_XML_ATTRS(NULL), error) ||
+        !virXMLParseChildren(node, virNetworkDHCPHandlers, ip, error))
         return FALSE;
-    return virXMLParseChildren(node, virNetworkDHCPHandlers, opaque, error);
+    if (ip->family == VIR_NETWORK_IP_FAMILY_IPV6 && ip->prefix < VIR_NETWORK_DHCPV6_PREFIX_MIN &&
+        (ip->ranges->len > 0 || ip->hosts->len > 0)) {
+        virErrorSet(error, VIR_ERR_CONFIG_UNSUPPORTED,
+                    _("unsupported DHCP on '%s/%u': DHCPv6 needs a prefix of at least %u"),
+                    ip->address, ip->prefix, VIR_NETWORK_DHCPV6_PREFIX_MIN);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 static const virXMLChildHandler virNetworkIPHandlers[] = {
@@ -592,8 +870,10 @@ static const virXMLChildHandler virNetworkHandlers[] = {
     {"uuid", virNetworkParseUUID, FALSE},
     {"forward", virNetworkParseForward, FALSE},
     {"bridge", virNetworkParseBridge, FALSE},
+    {"mtu", virNetworkParseMTU, FALSE},
     {"mac", virNetworkParseMac, FALSE},
     {"domain", virNetworkParseDomain, FALSE},
+    {"dns", virNetworkParseDNS, FALSE},
     {"ip", virNetworkParseIP, TRUE},
     {NULL},
 };
@@ -620,6 +900,61 @@ virNetworkDefValidateDHCP(const virNetworkDef *def, GError **error)
     return TRUE;
 }
 
+/* Forward mode bridge: guests are plugged into a bridge virtd does not
+ * manage, so nothing that virtd would set up on it is accepted. */
+static gboolean
+virNetworkDefValidateHostBridge(const virNetworkDef *def, gboolean stp_delay, GError **error)
+{
+    const char *element = NULL;
+
+    if (!def->bridge.name) {
+        virErrorSet(error, VIR_ERR_XML_ERROR,
+                    _("network '%s' with forward mode 'bridge' needs <bridge name='...'/>, the "
+                      "existing host bridge to plug guests into"),
+                    def->name);
+        return FALSE;
+    }
+    if (stp_delay) {
+        virErrorSet(error, VIR_ERR_CONFIG_UNSUPPORTED,
+                    _("unsupported attribute 'stp' or 'delay' on <bridge> of network '%s' with "
+                      "forward mode 'bridge': virtd does not manage the host bridge"),
+                    def->name);
+        return FALSE;
+    }
+    if (def->ips->len > 0)
+        element = "ip";
+    else if (def->domain_name)
+        element = "domain";
+    else if (def->dns.hosts->len > 0 || def->dns.enable == VIR_NETWORK_BOOL_YES)
+        element = "dns";
+    else if (def->mac)
+        element = "mac";
+    else if (def->mtu)
+        element = "mtu";
+    if (element) {
+        virErrorSet(error, VIR_ERR_CONFIG_UNSUPPORTED,
+                    _("unsupported element <%s> in network '%s' with forward mode 'bridge': "
+                      "virtd does not manage the host bridge"),
+                    element, def->name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+virNetworkDefValidate(const virNetworkDef *def, gboolean stp_delay, GError **error)
+{
+    if (def->forward == VIR_NETWORK_FORWARD_BRIDGE)
+        return virNetworkDefValidateHostBridge(def, stp_delay, error);
+    if (def->forward != VIR_NETWORK_FORWARD_NONE && def->ips->len == 0) {
+        virErrorSet(error, VIR_ERR_XML_ERROR,
+                    _("network '%s' with forward mode '%s' needs an <ip> address"), def->name,
+                    virNetworkForwardTypeToString(def->forward));
+        return FALSE;
+    }
+    return virNetworkDefValidateDHCP(def, error);
+}
+
 static virNetworkDef *
 virNetworkDefParseNode(xmlNode *root, GError **error)
 {
@@ -636,7 +971,7 @@ virNetworkDefParseNode(xmlNode *root, GError **error)
     }
     if (!ctxt.have_uuid)
         virUUIDGenerate(def->uuid);
-    if (!virNetworkDefValidateDHCP(def, error))
+    if (!virNetworkDefValidate(def, ctxt.bridge_stp_delay, error))
         return NULL;
     return g_steal_pointer(&def);
 }
@@ -698,7 +1033,8 @@ virNetworkDHCPFormat(virXMLWriter *w, const virNetworkIPDef *ip)
     for (guint i = 0; i < ip->hosts->len; i++) {
         const virNetworkDHCPHostDef *host = g_ptr_array_index(ip->hosts, i);
 
-        virXMLWriterEmpty(w, "host", "mac", host->mac, "name", host->name, "ip", host->ip, NULL);
+        virXMLWriterEmpty(w, "host", "mac", host->mac, "id", host->id, "name", host->name, "ip",
+                          host->ip, NULL);
     }
     virXMLWriterEnd(w, "dhcp");
 }
@@ -715,9 +1051,107 @@ virNetworkIPFormat(virXMLWriter *w, const virNetworkIPDef *ip)
     virXMLWriterEnd(w, "ip");
 }
 
+/* @live: as libvirt shows an active network, with the NAT port range
+ * the firewall uses when the definition has none. */
+static void
+virNetworkForwardFormat(virXMLWriter *w, const virNetworkDef *def, gboolean live)
+{
+    unsigned int start = def->nat_port.start;
+    unsigned int end = def->nat_port.end;
+
+    if (def->forward == VIR_NETWORK_FORWARD_NONE)
+        return;
+    if (live && def->forward == VIR_NETWORK_FORWARD_NAT && !start) {
+        start = VIR_NETWORK_NAT_PORT_DEFAULT_START;
+        end = VIR_NETWORK_NAT_PORT_DEFAULT_END;
+    }
+    virXMLWriterStart(w, "forward", "dev", def->forward_dev, "mode",
+                      virNetworkForwardTypeToString(def->forward), NULL);
+    if (start) {
+        g_autofree char *s = g_strdup_printf("%u", start);
+        g_autofree char *e = g_strdup_printf("%u", end);
+
+        virXMLWriterStart(w, "nat", NULL);
+        virXMLWriterEmpty(w, "port", "start", s, "end", e, NULL);
+        virXMLWriterEnd(w, "nat");
+    }
+    if (def->forward_dev)
+        virXMLWriterEmpty(w, "interface", "dev", def->forward_dev, NULL);
+    virXMLWriterEnd(w, "forward");
+}
+
+static void
+virNetworkBridgeFormat(virXMLWriter *w, const virNetworkDef *def)
+{
+    g_autofree char *delay = NULL;
+
+    if (def->forward == VIR_NETWORK_FORWARD_BRIDGE) {
+        virXMLWriterEmpty(w, "bridge", "name", def->bridge.name, NULL);
+        return;
+    }
+    delay = g_strdup_printf("%u", def->bridge.delay);
+    virXMLWriterEmpty(w, "bridge", "name", def->bridge.name, "stp",
+                      def->bridge.stp ? "on" : "off", "delay", delay, NULL);
+    if (def->mtu) {
+        g_autofree char *mtu = g_strdup_printf("%u", def->mtu);
+
+        virXMLWriterEmpty(w, "mtu", "size", mtu, NULL);
+    }
+}
+
+static const char *
+virNetworkBoolFormat(virNetworkBool value)
+{
+    return value == VIR_NETWORK_BOOL_ABSENT ? NULL : virNetworkBoolTypeToString(value);
+}
+
+static void
+virNetworkDNSFormat(virXMLWriter *w, const virNetworkDef *def)
+{
+    if (def->dns.enable == VIR_NETWORK_BOOL_ABSENT && def->dns.hosts->len == 0)
+        return;
+    virXMLWriterStart(w, "dns", "enable", virNetworkBoolFormat(def->dns.enable), NULL);
+    for (guint i = 0; i < def->dns.hosts->len; i++) {
+        const virNetworkDNSHostDef *host = g_ptr_array_index(def->dns.hosts, i);
+
+        virXMLWriterStart(w, "host", "ip", host->ip, NULL);
+        for (guint j = 0; j < host->hostnames->len; j++)
+            virXMLWriterText(w, "hostname", g_ptr_array_index(host->hostnames, j), NULL);
+        virXMLWriterEnd(w, "host");
+    }
+    virXMLWriterEnd(w, "dns");
+}
+
+static char *
+virNetworkDefFormatInternal(const virNetworkDef *def, unsigned int connections, gboolean live)
+{
+    g_autofree char *conns = connections ? g_strdup_printf("%u", connections) : NULL;
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    virXMLWriter w;
+
+    virUUIDFormat(def->uuid, uuid);
+    virXMLWriterInit(&w);
+    virXMLWriterStart(&w, "network", "connections", conns, NULL);
+    virXMLWriterText(&w, "name", def->name, NULL);
+    virXMLWriterText(&w, "uuid", uuid, NULL);
+    virNetworkForwardFormat(&w, def, live);
+    virNetworkBridgeFormat(&w, def);
+    if (def->mac)
+        virXMLWriterEmpty(&w, "mac", "address", def->mac, NULL);
+    if (def->domain_name)
+        virXMLWriterEmpty(&w, "domain", "name", def->domain_name, "localOnly",
+                          virNetworkBoolFormat(def->domain_local_only), NULL);
+    virNetworkDNSFormat(&w, def);
+    for (guint i = 0; i < def->ips->len; i++)
+        virNetworkIPFormat(&w, g_ptr_array_index(def->ips, i));
+    virXMLWriterEnd(&w, "network");
+    return virXMLWriterFinish(&w);
+}
+
 /**
  * virNetworkDefFormat:
- * @flags: virNetworkXMLFlags (nothing differs between live and inactive)
+ * @flags: virNetworkXMLFlags (nothing differs between live and inactive:
+ *   see virNetworkDefFormatLive() for what libvirt adds to a live network)
  *
  * Returns: (transfer full): @def as a <network> document in libvirt's
  * layout, ending with a newline.
@@ -725,28 +1159,25 @@ virNetworkIPFormat(virXMLWriter *w, const virNetworkIPDef *ip)
 char *
 virNetworkDefFormat(const virNetworkDef *def, unsigned int flags)
 {
-    g_autofree char *delay = g_strdup_printf("%u", def->bridge.delay);
-    char uuid[VIR_UUID_STRING_BUFLEN];
-    virXMLWriter w;
+    return virNetworkDefFormatInternal(def, 0, FALSE);
+}
 
-    virUUIDFormat(def->uuid, uuid);
-    virXMLWriterInit(&w);
-    virXMLWriterStart(&w, "network", NULL);
-    virXMLWriterText(&w, "name", def->name, NULL);
-    virXMLWriterText(&w, "uuid", uuid, NULL);
-    if (def->forward != VIR_NETWORK_FORWARD_NONE)
-        virXMLWriterEmpty(&w, "forward", "mode", virNetworkForwardTypeToString(def->forward),
-                          NULL);
-    virXMLWriterEmpty(&w, "bridge", "name", def->bridge.name, "stp",
-                      def->bridge.stp ? "on" : "off", "delay", delay, NULL);
-    if (def->mac)
-        virXMLWriterEmpty(&w, "mac", "address", def->mac, NULL);
-    if (def->domain_name)
-        virXMLWriterEmpty(&w, "domain", "name", def->domain_name, NULL);
-    for (guint i = 0; i < def->ips->len; i++)
-        virNetworkIPFormat(&w, g_ptr_array_index(def->ips, i));
-    virXMLWriterEnd(&w, "network");
-    return virXMLWriterFinish(&w);
+/**
+ * virNetworkDefFormatLive:
+ * @def: the definition of an active network
+ * @connections: the number of guest interfaces plugged into it
+ *
+ * What libvirt's net-dumpxml shows for an active network: the root
+ * element carries connections='N' when N > 0, and a NAT network without a
+ * <nat><port> range shows the default one (1024-65535).  The parser
+ * ignores the former and keeps the latter.
+ *
+ * Returns: (transfer full): the document, ending with a newline.
+ */
+char *
+virNetworkDefFormatLive(const virNetworkDef *def, unsigned int connections)
+{
+    return virNetworkDefFormatInternal(def, connections, TRUE);
 }
 
 /* ---- copying ---- */
@@ -769,8 +1200,22 @@ virNetworkDHCPHostDefCopy(gconstpointer src, gpointer unused)
     virNetworkDHCPHostDef *copy = g_new0(virNetworkDHCPHostDef, 1);
 
     copy->mac = g_strdup(host->mac);
+    copy->id = g_strdup(host->id);
     copy->name = g_strdup(host->name);
     copy->ip = g_strdup(host->ip);
+    return copy;
+}
+
+static gpointer
+virNetworkDNSHostDefCopy(gconstpointer src, gpointer unused)
+{
+    const virNetworkDNSHostDef *host = src;
+    virNetworkDNSHostDef *copy = g_new0(virNetworkDNSHostDef, 1);
+
+    copy->ip = g_strdup(host->ip);
+    copy->hostnames = g_ptr_array_new_full(host->hostnames->len, g_free);
+    for (guint i = 0; i < host->hostnames->len; i++)
+        g_ptr_array_add(copy->hostnames, g_strdup(g_ptr_array_index(host->hostnames, i)));
     return copy;
 }
 
@@ -804,11 +1249,18 @@ virNetworkDefCopy(const virNetworkDef *def)
     copy->name = g_strdup(def->name);
     memcpy(copy->uuid, def->uuid, VIR_UUID_BUFLEN);
     copy->forward = def->forward;
+    copy->forward_dev = g_strdup(def->forward_dev);
+    copy->nat_port = def->nat_port;
     copy->bridge.name = g_strdup(def->bridge.name);
     copy->bridge.stp = def->bridge.stp;
     copy->bridge.delay = def->bridge.delay;
+    copy->mtu = def->mtu;
     copy->mac = g_strdup(def->mac);
     copy->domain_name = g_strdup(def->domain_name);
+    copy->domain_local_only = def->domain_local_only;
+    copy->dns.enable = def->dns.enable;
+    copy->dns.hosts = g_ptr_array_copy(def->dns.hosts, virNetworkDNSHostDefCopy, NULL);
+    g_ptr_array_set_free_func(copy->dns.hosts, (GDestroyNotify)virNetworkDNSHostDefFree);
     copy->ips = g_ptr_array_copy(def->ips, virNetworkIPDefCopy, NULL);
     g_ptr_array_set_free_func(copy->ips, (GDestroyNotify)virNetworkIPDefFree);
     return copy;
@@ -829,4 +1281,33 @@ virNetworkDefGetIPv4(const virNetworkDef *def)
             return ip;
     }
     return NULL;
+}
+
+/**
+ * virNetworkDefHasDHCP:
+ *
+ * Returns: TRUE if an <ip> of @family in @def has DHCP ranges or hosts.
+ */
+gboolean
+virNetworkDefHasDHCP(const virNetworkDef *def, virNetworkIPFamily family)
+{
+    for (guint i = 0; i < def->ips->len; i++) {
+        const virNetworkIPDef *ip = g_ptr_array_index(def->ips, i);
+
+        if (ip->family == family && (ip->ranges->len > 0 || ip->hosts->len > 0))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/**
+ * virNetworkDefDNSEnabled:
+ *
+ * Returns: TRUE if guests on @def get a DNS server from the host: always,
+ * unless <dns enable='no'> or forward mode 'bridge'.
+ */
+gboolean
+virNetworkDefDNSEnabled(const virNetworkDef *def)
+{
+    return def->forward != VIR_NETWORK_FORWARD_BRIDGE && def->dns.enable != VIR_NETWORK_BOOL_NO;
 }

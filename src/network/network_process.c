@@ -11,12 +11,19 @@
 #include <sys/socket.h>
 
 #include "domain_event.h"
+#include "network_dnsmasq.h"
 #include "network_firewall.h"
 #include "virdriver.h"
 #include "virerror.h"
 #include "virfile.h"
 #include "virhook.h"
+#include "vircommand.h"
 #include "virnetdev.h"
+#include "virprocess.h"
+
+#define NETWORK_DNSMASQ_BINARY "/usr/sbin/dnsmasq"
+/* how long dnsmasq has to exit after SIGTERM */
+#define NETWORK_DNSMASQ_GRACE_MS 5000
 
 /* The state a status file records (virObjStatus.state). */
 typedef enum {
@@ -122,11 +129,12 @@ networkStatusRemove(virNetworkDriverState *drv, virNetworkObj *obj)
 /* ------------------------------------------------------------------ */
 /* Hooks and events                                                    */
 
-/* libvirt's stdin for network hooks: the live XML inside <hookData>. */
+/* libvirt's stdin for network hooks: the XML inside <hookData>; live
+ * (the NAT port range...) once the network is up. */
 static char *
-networkHookInput(const virNetworkDef *def)
+networkHookInput(const virNetworkDef *def, gboolean live)
 {
-    g_autofree char *xml = virNetworkDefFormat(def, 0);
+    g_autofree char *xml = live ? virNetworkDefFormatLive(def, 0) : virNetworkDefFormat(def, 0);
     g_auto(GStrv) lines = g_strsplit(xml, "\n", -1);
     GString *out = g_string_new("<hookData>\n");
 
@@ -149,7 +157,7 @@ networkHook(virNetworkObj *obj, virHookNetworkOp op, virHookSubop subop, GError 
 
     g_mutex_lock(&obj->lock);
     virUUIDFormat(obj->def->uuid, uuid);
-    input = networkHookInput(obj->def);
+    input = networkHookInput(obj->def, op != VIR_HOOK_NETWORK_OP_START);
     name = g_strdup(obj->def->name);
     g_mutex_unlock(&obj->lock);
 
@@ -190,6 +198,14 @@ networkEmitEvent(virNetworkObj *obj, int event)
 /* ------------------------------------------------------------------ */
 /* What a network is made of                                           */
 
+/* Does virtd make the bridge (and its firewall)?  Not in mode bridge:
+ * the host's bridge is used as it is. */
+static gboolean
+networkOwnsBridge(const virNetworkDef *def)
+{
+    return def->forward != VIR_NETWORK_FORWARD_BRIDGE;
+}
+
 static virNetworkFirewallDef *
 networkFirewallDef(const virNetworkDef *def)
 {
@@ -200,11 +216,15 @@ networkFirewallDef(const virNetworkDef *def)
         mode = VIR_NETWORK_FIREWALL_NAT;
     else if (def->forward == VIR_NETWORK_FORWARD_ROUTE)
         mode = VIR_NETWORK_FIREWALL_ROUTE;
+    else if (def->forward == VIR_NETWORK_FORWARD_OPEN)
+        mode = VIR_NETWORK_FIREWALL_OPEN;
     fw = virNetworkFirewallDefNew(def->name, def->bridge.name, mode);
     if (mode == VIR_NETWORK_FIREWALL_NAT) {
         /* libvirt's default: masqueraded tcp and udp leave from unprivileged ports */
-        fw->nat_port_start = 1024;
-        fw->nat_port_end = 65535;
+        fw->nat_port_start = def->nat_port.start ? def->nat_port.start
+                                                 : VIR_NETWORK_NAT_PORT_DEFAULT_START;
+        fw->nat_port_end = def->nat_port.start ? def->nat_port.end
+                                               : VIR_NETWORK_NAT_PORT_DEFAULT_END;
     }
     for (guint i = 0; i < def->ips->len; i++) {
         const virNetworkIPDef *ip = g_ptr_array_index(def->ips, i);
@@ -224,6 +244,7 @@ networkBridgeSetup(const virNetworkDef *def, GError **error)
     virNetDevBridgeDef br = {
         .name = def->bridge.name,
         .mac = def->mac,
+        .mtu = def->mtu,
         .stp = def->bridge.stp,
         .delay = def->bridge.delay,
     };
@@ -245,7 +266,7 @@ networkForwardingSetup(const virNetworkDef *def, GError **error)
     gboolean v4 = FALSE;
     gboolean v6 = FALSE;
 
-    if (def->forward == VIR_NETWORK_FORWARD_NONE)
+    if (def->forward == VIR_NETWORK_FORWARD_NONE || def->forward == VIR_NETWORK_FORWARD_BRIDGE)
         return TRUE;
     for (guint i = 0; i < def->ips->len; i++) {
         const virNetworkIPDef *ip = g_ptr_array_index(def->ips, i);
@@ -259,14 +280,169 @@ networkForwardingSetup(const virNetworkDef *def, GError **error)
            (!v6 || virNetworkSetForwarding(AF_INET6, error));
 }
 
+/* ------------------------------------------------------------------ */
+/* dnsmasq                                                             */
+
+/* Its files: <run_dir>/network/<name>.{conf,pid,hosts,addnhosts}, and
+ * the leases in <state_dir>/network/<name>.leases (kept across stops). */
+static char *
+networkDnsmasqPath(virNetworkDriverState *drv, const virNetworkDef *def, const char *suffix)
+{
+    g_autofree char *file = g_strdup_printf("%s.%s", def->name, suffix);
+
+    return g_build_filename(g_str_equal(suffix, "leases") ? drv->lease_dir : drv->status_dir, file,
+                            NULL);
+}
+
+/* Is @cmdline that of the dnsmasq reading @opaque (its configuration)? */
+static gboolean
+networkDnsmasqMatch(const char *cmdline, gsize len, gpointer opaque)
+{
+    g_autofree char *arg = g_strdup_printf("--conf-file=%s", (const char *)opaque);
+
+    return virProcessCmdlineHas(cmdline, len, arg, strlen(arg) + 1);
+}
+
+/* A pidfd of the network's running dnsmasq, or -1. */
+static int
+networkDnsmasqFind(virNetworkDriverState *drv, const virNetworkDef *def)
+{
+    g_autofree char *pid_path = networkDnsmasqPath(drv, def, "pid");
+    g_autofree char *conf_path = networkDnsmasqPath(drv, def, "conf");
+    g_autofree char *text = NULL;
+    guint64 pid;
+
+    if (!g_file_get_contents(pid_path, &text, NULL, NULL) ||
+        !g_ascii_string_to_unsigned(g_strstrip(text), 10, 1, G_MAXINT, &pid, NULL))
+        return -1;
+    return virProcessOpenIfMatch((pid_t)pid, networkDnsmasqMatch, conf_path);
+}
+
+static gboolean
+networkDnsmasqWriteFiles(virNetworkDriverState *drv, const virNetworkDef *def, GError **error)
+{
+    g_autofree char *conf_path = networkDnsmasqPath(drv, def, "conf");
+    g_autofree char *pid_path = networkDnsmasqPath(drv, def, "pid");
+    g_autofree char *leases_path = networkDnsmasqPath(drv, def, "leases");
+    g_autofree char *hosts_path = networkDnsmasqPath(drv, def, "hosts");
+    g_autofree char *addn_path = networkDnsmasqPath(drv, def, "addnhosts");
+    virNetworkDnsmasqRuntime rt = {
+        .pid_file = pid_path,
+        .leases_file = leases_path,
+        .hosts_file = hosts_path,
+        .addn_hosts_file = addn_path,
+        .user = virNetworkDnsmasqUser(),
+    };
+    g_autofree char *conf = virNetworkDnsmasqConfig(def, def->bridge.name, &rt);
+    g_autofree char *hosts = virNetworkDnsmasqHostsFile(def);
+    g_autofree char *addn = virNetworkDnsmasqAddnHosts(def);
+    g_autoptr(GError) err = NULL;
+
+    /* dnsmasq reads the hosts files again as its own user (SIGHUP) */
+    if (!virFileWriteAtomic(hosts_path, hosts, -1, 0644, &err) ||
+        !virFileWriteAtomic(addn_path, addn, -1, 0644, &err) ||
+        !virFileWriteAtomic(conf_path, conf, -1, 0644, &err)) {
+        virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_OPERATION_FAILED);
+        return FALSE;
+    }
+    g_unlink(pid_path);
+    return TRUE;
+}
+
+/* Starts the network's dnsmasq, if it needs one; it puts itself in the
+ * background once it serves. */
+static gboolean
+networkDnsmasqStart(virNetworkDriverState *drv, const virNetworkDef *def, GError **error)
+{
+    g_autofree char *conf_path = networkDnsmasqPath(drv, def, "conf");
+    g_autoptr(GPtrArray) argv = NULL;
+    g_autoptr(virCommand) cmd = NULL;
+    g_auto(virCommandResult) res = {0};
+    g_autoptr(GError) err = NULL;
+    int pidfd;
+
+    if (!virNetworkDnsmasqNeeded(def))
+        return TRUE;
+    if (!networkDnsmasqWriteFiles(drv, def, error))
+        return FALSE;
+    argv = virNetworkDnsmasqArgv(NETWORK_DNSMASQ_BINARY, conf_path);
+    cmd = virCommandNewArgv((const char *const *)argv->pdata);
+    virCommandSetErrorCapture(cmd, 4096);
+    if (!virCommandRun(cmd, &res, &err)) {
+        virErrorSet(error, VIR_ERR_OPERATION_FAILED,
+                    _("cannot start dnsmasq for network '%s': %s (is the dnsmasq-base package "
+                      "installed?)"),
+                    def->name, err->message);
+        return FALSE;
+    }
+    if (!virCommandResultSucceeded(&res)) {
+        g_autofree char *why = virCommandResultDescribe(&res);
+        g_autofree char *text = res.err ? g_strndup(g_bytes_get_data(res.err, NULL),
+                                                    g_bytes_get_size(res.err))
+                                        : g_strdup("");
+
+        virErrorSet(error, VIR_ERR_OPERATION_FAILED, _("dnsmasq for network '%s' failed (%s): %s"),
+                    def->name, why, g_strstrip(text));
+        return FALSE;
+    }
+    if ((pidfd = networkDnsmasqFind(drv, def)) < 0) {
+        virErrorSet(error, VIR_ERR_OPERATION_FAILED,
+                    _("dnsmasq for network '%s' started but is not running"), def->name);
+        return FALSE;
+    }
+    close(pidfd);
+    g_info(_("network '%s': dnsmasq serves on '%s'"), def->name, def->bridge.name);
+    return TRUE;
+}
+
+/* Stops the network's dnsmasq, if it runs, and removes its files but
+ * the leases. */
+static void
+networkDnsmasqStop(virNetworkDriverState *drv, const virNetworkDef *def)
+{
+    static const char *const suffixes[] = {"pid", "conf", "hosts", "addnhosts"};
+    int pidfd = networkDnsmasqFind(drv, def);
+
+    if (pidfd >= 0) {
+        if (!virProcessTerminate(pidfd, NETWORK_DNSMASQ_GRACE_MS))
+            g_warning(_("network '%s': dnsmasq does not exit"), def->name);
+        close(pidfd);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+        g_autofree char *path = networkDnsmasqPath(drv, def, suffixes[i]);
+
+        g_unlink(path);
+    }
+}
+
+/* After a restart: a dnsmasq that went away is started again. */
+static gboolean
+networkDnsmasqRepair(virNetworkDriverState *drv, const virNetworkDef *def, GError **error)
+{
+    int pidfd;
+
+    if (!virNetworkDnsmasqNeeded(def))
+        return TRUE;
+    if ((pidfd = networkDnsmasqFind(drv, def)) >= 0) {
+        close(pidfd);
+        return TRUE;
+    }
+    g_warning(_("network '%s': its dnsmasq is gone, starting it again"), def->name);
+    return networkDnsmasqStart(drv, def, error);
+}
+
 /* Tears down what @def's network is made of: its chains, and its bridge
  * when @bridge.  Failures are logged: the rest still goes. */
 static void
-networkTeardown(const virNetworkDef *def, gboolean bridge)
+networkTeardown(virNetworkDriverState *drv, const virNetworkDef *def, gboolean bridge)
 {
-    g_autoptr(virNetworkFirewallDef) fw = networkFirewallDef(def);
+    g_autoptr(virNetworkFirewallDef) fw = NULL;
     g_autoptr(GError) err = NULL;
 
+    networkDnsmasqStop(drv, def);
+    if (!networkOwnsBridge(def))
+        return;
+    fw = networkFirewallDef(def);
     if (!virNetworkFirewallRemove(fw, &err)) {
         g_warning(_("network '%s': %s"), def->name, err->message);
         g_clear_error(&err);
@@ -311,7 +487,7 @@ networkProcessStart(virNetworkDriverState *drv, virNetworkObj *obj, GError **err
     g_mutex_lock(&obj->lock);
     if (obj->persistent && !obj->newDef)
         obj->newDef = virNetworkDefCopy(obj->def);
-    if (!obj->def->mac)
+    if (!obj->def->mac && networkOwnsBridge(obj->def))
         obj->def->mac = virMacAddrGenerate();
     g_mutex_unlock(&obj->lock);
 
@@ -320,16 +496,22 @@ networkProcessStart(virNetworkDriverState *drv, virNetworkObj *obj, GError **err
         return FALSE;
     }
     live = networkLiveDefCopy(obj);
-    if (virNetDevExists(live->bridge.name)) {
+    if (networkOwnsBridge(live) && virNetDevExists(live->bridge.name)) {
         virErrorSet(error, VIR_ERR_OPERATION_FAILED,
                     _("cannot start network '%s': an interface named '%s' already exists"),
                     live->name, live->bridge.name);
         goto fail;
     }
+    if (!networkOwnsBridge(live) && !virNetDevExists(live->bridge.name)) {
+        virErrorSet(error, VIR_ERR_OPERATION_FAILED,
+                    _("cannot start network '%s': its bridge '%s' does not exist"), live->name,
+                    live->bridge.name);
+        goto fail;
+    }
     if (!networkStatusSave(drv, obj, NETWORK_STATUS_STARTING, error))
         goto fail;
-    bridge_made = TRUE;
-    {
+    bridge_made = networkOwnsBridge(live);
+    if (bridge_made) {
         g_autoptr(virNetworkFirewallDef) fw = networkFirewallDef(live);
         g_autoptr(GError) err = NULL;
 
@@ -339,6 +521,8 @@ networkProcessStart(virNetworkDriverState *drv, virNetworkObj *obj, GError **err
             goto fail;
         }
     }
+    if (!networkDnsmasqStart(drv, live, error))
+        goto fail;
     if (!networkStatusSave(drv, obj, NETWORK_STATUS_RUNNING, error))
         goto fail;
     g_mutex_lock(&obj->lock);
@@ -353,7 +537,13 @@ networkProcessStart(virNetworkDriverState *drv, virNetworkObj *obj, GError **err
  fail:
     g_warning(_("network '%s' failed to start, tearing it down: %s"), live->name,
               (*error)->message);
-    networkTeardown(live, bridge_made);
+    networkTeardown(drv, live, bridge_made);
+    {
+        /* a start that failed leaves no lease behind either */
+        g_autofree char *leases = networkDnsmasqPath(drv, live, "leases");
+
+        g_unlink(leases);
+    }
     networkStatusRemove(drv, obj);
     networkHookLogged(obj, VIR_HOOK_NETWORK_OP_STOPPED, VIR_HOOK_SUBOP_END);
     networkSetInactive(obj);
@@ -372,7 +562,7 @@ networkProcessStop(virNetworkDriverState *drv, virNetworkObj *obj)
 {
     g_autoptr(virNetworkDef) live = networkLiveDefCopy(obj);
 
-    networkTeardown(live, TRUE);
+    networkTeardown(drv, live, TRUE);
     networkStatusRemove(drv, obj);
     g_mutex_lock(&obj->lock);
     obj->active = FALSE;
@@ -439,11 +629,17 @@ networkReconnectInterrupted(const virObjStatus *st)
 
 /* Puts back what went missing while virtd was away. */
 static gboolean
-networkRepair(const virNetworkDef *def, GError **error)
+networkRepair(virNetworkDriverState *drv, const virNetworkDef *def, GError **error)
 {
-    g_autoptr(virNetworkFirewallDef) fw = networkFirewallDef(def);
+    g_autoptr(virNetworkFirewallDef) fw = NULL;
     gboolean present = FALSE;
 
+    if (!networkOwnsBridge(def)) {
+        if (!virNetDevExists(def->bridge.name))
+            g_warning(_("network '%s': its bridge '%s' is gone"), def->name, def->bridge.name);
+        return TRUE;
+    }
+    fw = networkFirewallDef(def);
     if (!virNetDevExists(def->bridge.name)) {
         g_warning(_("network '%s': its bridge '%s' is gone, making it again"), def->name,
                   def->bridge.name);
@@ -457,7 +653,7 @@ networkRepair(const virNetworkDef *def, GError **error)
         if (!virNetworkFirewallApply(fw, error))
             return FALSE;
     }
-    return networkForwardingSetup(def, error);
+    return networkForwardingSetup(def, error) && networkDnsmasqRepair(drv, def, error);
 }
 
 static virObjReconnectResult
@@ -467,7 +663,7 @@ networkReconnectObject(gpointer driver, gpointer object, pid_t pid, int pidfd, G
     g_autoptr(virNetworkDef) live = networkLiveDefCopy(obj);
     g_autoptr(GError) err = NULL;
 
-    if (!networkRepair(live, &err)) {
+    if (!networkRepair(driver, live, &err)) {
         virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_OPERATION_FAILED);
         return VIR_OBJ_RECONNECT_LOST;
     }
@@ -558,8 +754,11 @@ networkProcessInit(virNetworkDriverState *drv, const virtdConfig *cfg, GError **
     g_autoptr(GError) err = NULL;
 
     drv->status_dir = g_build_filename(cfg->run_dir, "network", NULL);
+    drv->lease_dir = g_build_filename(cfg->state_dir, "network", NULL);
     virObjReconnectInit(&drv->reconnect, &networkReconnectOps, drv, cfg->reconnect_failure);
-    if (!virFileMakeDir(drv->status_dir, 0700, &err)) {
+    /* 0755: dnsmasq reads its hosts files as its own user */
+    if (!virFileMakeDir(drv->status_dir, 0755, &err) ||
+        !virFileMakeDir(drv->lease_dir, 0755, &err)) {
         virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_OPERATION_FAILED);
         return FALSE;
     }
@@ -572,4 +771,5 @@ networkProcessShutdown(virNetworkDriverState *drv)
 {
     virObjReconnectAbandon(&drv->reconnect);
     g_clear_pointer(&drv->status_dir, g_free);
+    g_clear_pointer(&drv->lease_dir, g_free);
 }

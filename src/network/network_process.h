@@ -2,8 +2,10 @@
  * network_process.h: running virtual networks
  *
  * A running network is made of its bridge (with its MAC, MTU, STP and
- * addresses, up), its chains in virtd's nftables table, and the
- * forwarding switch of the namespace; its status file
+ * addresses, up), its chains in virtd's nftables table, the forwarding
+ * switch of the namespace and, when it serves DHCP or DNS, a dnsmasq
+ * (network_dnsmasq.h) found by its pid file and command line; its
+ * status file
  * <run_dir>/network/<name>.xml lets a later virtd take it back.  All of
  * these outlive virtd.
  *
@@ -13,7 +15,7 @@
  * hook tears down everything made (bridge, chains, status file) and runs
  * the 'stopped' hook; so does a virtd killed before the status said
  * "running", once a new virtd finds it.  A network found "running" is
- * checked (bridge, chains), repaired where a piece is missing, and gets
+ * checked (bridge, chains, dnsmasq), repaired where a piece is missing, and gets
  * its 'reconnect' hook, whose failure is logged and changes nothing.
  *
  * Stop: everything torn down, status file removed, then the 'stopped'
@@ -45,7 +47,8 @@ typedef struct {
 
 typedef struct {
     virObjList list;        /* the networks and their definitions */
-    char *status_dir;       /* <run_dir>/network */
+    char *status_dir;       /* <run_dir>/network: status files, dnsmasq's files */
+    char *lease_dir;        /* <state_dir>/network: dnsmasq's leases */
     virObjReconnect reconnect;
 } virNetworkDriverState;
 

@@ -6,6 +6,7 @@
 #include "virprocess.h"
 
 #include <glib/gi18n.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/pidfd.h>
@@ -79,4 +80,41 @@ gboolean
 virProcessCmdlineHas(const char *cmdline, gsize len, const char *needle, gsize needle_len)
 {
     return memmem(cmdline, len, needle, needle_len) != NULL;
+}
+
+/* Waits up to @ms for the process of @pidfd to exit. */
+static gboolean
+virProcessWaitGone(int pidfd, guint ms)
+{
+    struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+    gint64 deadline = g_get_monotonic_time() + (gint64)ms * 1000;
+
+    for (;;) {
+        gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+        int rc = poll(&pfd, 1, (int)MAX(left, 0));
+
+        if (rc > 0)
+            return TRUE;
+        if (rc == 0 || left <= 0)
+            return FALSE;
+    }
+}
+
+/**
+ * virProcessTerminate:
+ * @pidfd: the process (not necessarily our child)
+ * @grace_ms: how long it has to exit after SIGTERM before SIGKILL
+ *
+ * Returns: TRUE once the process is gone.
+ */
+gboolean
+virProcessTerminate(int pidfd, guint grace_ms)
+{
+    if (pidfd_send_signal(pidfd, SIGTERM, NULL, 0) < 0)
+        return TRUE; /* already gone */
+    if (virProcessWaitGone(pidfd, grace_ms))
+        return TRUE;
+    if (pidfd_send_signal(pidfd, SIGKILL, NULL, 0) < 0)
+        return TRUE;
+    return virProcessWaitGone(pidfd, 5000);
 }

@@ -24,3 +24,4 @@ int virProcessOpenIfMatch(pid_t pid, virProcessMatchFunc match, gpointer opaque)
 guint virProcessKillMatching(virProcessMatchFunc match, gpointer opaque, const char *what);
 gboolean virProcessCmdlineHas(const char *cmdline, gsize len, const char *needle,
                               gsize needle_len);
+gboolean virProcessTerminate(int pidfd, guint grace_ms);
