@@ -317,9 +317,12 @@ networkGetXMLDesc(virCaller *c, const virNetworkHandle *net, unsigned int flags,
         !(obj = networkFindObj(net, error)))
         return NULL;
     g_mutex_lock(&obj->lock);
-    xml = virNetworkDefFormat((flags & VIR_NETWORK_XML_INACTIVE) && obj->newDef ? obj->newDef
-                                                                               : obj->def,
-                              0);
+    if (flags & VIR_NETWORK_XML_INACTIVE)
+        xml = virNetworkDefFormat(obj->newDef ? obj->newDef : obj->def, 0);
+    else if (obj->active)
+        xml = virNetworkDefFormatLive(obj->def, 0);
+    else
+        xml = virNetworkDefFormat(obj->def, 0);
     g_mutex_unlock(&obj->lock);
     networkObjUnref(obj);
     return xml;

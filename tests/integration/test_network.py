@@ -344,8 +344,8 @@ def test_autostart(virtd_factory, tmp_path, netns_holder):
     run(v, "net-autostart", "n1")
     v.stop()
     v.start()
-    wait_for(lambda: "vbr150" in links(v), what="the autostarted network's bridge")
-    assert net_calls(v) == START
+    wait_for(lambda: net_calls(v) == START, what=lambda: f"start and started: {net_calls(v)}")
+    assert "vbr150" in links(v)
     run(v, "net-destroy", "n1")
 
 
@@ -368,3 +368,113 @@ def test_hook_calls_back_into_virtd(virtd_factory, tmp_path):
         "error: Requested operation is not valid: operation in progress: network 'n1' is in "
         "its 'start' operation, whose hook script is making this call\n\n")
     assert "vbr150" in links(v)
+
+
+# ---------------------------------------------------------------------------
+# dnsmasq
+
+
+def dnsmasq_pid(v, name="n1"):
+    path = v.run_dir / "network" / f"{name}.pid"
+    return int(path.read_text()) if path.exists() else None
+
+
+def dnsmasq_alive(v, name="n1"):
+    pid = dnsmasq_pid(v, name)
+    if pid is None or pid_gone(pid):
+        return False
+    cmdline = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+    return f"--conf-file={v.run_dir}/network/{name}.conf".encode() in cmdline
+
+
+@pytest.fixture
+def guest_ns():
+    """A namespace standing for a guest: joined to a bridge by a veth."""
+    p = subprocess.Popen(["unshare", "--net", "--", "sleep", "infinity"])
+    path = f"/proc/{p.pid}/ns/net"
+    wait_for(lambda: os.readlink(path) != os.readlink("/proc/self/ns/net"),
+             what="the guest's own network namespace")
+    yield p.pid
+    p.kill()
+    p.wait()
+
+
+def plug_veth(v, guest_pid, bridge, mac):
+    for cmd in (["ip", "link", "add", "vg0", "type", "veth", "peer", "name", "vg1"],
+                ["ip", "link", "set", "vg1", "address", mac],
+                ["ip", "link", "set", "vg0", "master", bridge, "up"],
+                ["ip", "link", "set", "vg1", "netns", str(guest_pid)]):
+        p = in_netns(v, *cmd)
+        assert p.returncode == 0, p
+    p = subprocess.run(["nsenter", "-t", str(guest_pid), "-n", "ip", "link", "set", "vg1", "up"],
+                       capture_output=True, text=True, check=False)
+    assert p.returncode == 0, p
+
+
+def test_dnsmasq_serves_dhcp(netv, tmp_path, guest_ns):
+    """The network's own dnsmasq hands a real DHCP client (busybox udhcpc in
+    a namespace plugged into the bridge) an address from the range, and
+    goes with the network."""
+    v = netv
+    define(v, tmp_path)
+    run(v, "net-start", "n1")
+    assert dnsmasq_alive(v)
+    conf = (v.run_dir / "network" / "n1.conf").read_text()
+    assert "interface=vbr150\n" in conf and "dhcp-range=192.168.150.10,192.168.150.50" in conf
+    plug_veth(v, guest_ns, "vbr150", "52:54:00:12:34:56")
+    # the bridge's STP delays the port ~4 s: udhcpc retries meanwhile
+    p = subprocess.run(["nsenter", "-t", str(guest_ns), "-n", "busybox", "udhcpc", "-i", "vg1",
+                        "-f", "-q", "-n", "-t", "20", "-T", "2", "-s", "/bin/true"],
+                       capture_output=True, text=True, timeout=120, check=False)
+    assert p.returncode == 0, p
+    leases = v.state_dir / "network" / "n1.leases"
+    wait_for(lambda: "52:54:00:12:34:56" in leases.read_text(), what="the lease in dnsmasq's file")
+    (expiry, mac, ip, *_rest) = leases.read_text().split()[:3] + [None]
+    assert mac == "52:54:00:12:34:56"
+    assert ip.startswith("192.168.150.")
+    assert 10 <= int(ip.rsplit(".", 1)[1]) <= 50
+    pid = dnsmasq_pid(v)
+    run(v, "net-destroy", "n1")
+    assert pid_gone(pid)
+    assert not (v.run_dir / "network" / "n1.conf").exists()
+
+
+def test_dnsmasq_survives_restart_and_is_restarted(virtd_factory, tmp_path, netns_holder):
+    v = virtd_factory(netns=netns_holder)
+    v.install_hook("network")
+    v.start()
+    define(v, tmp_path)
+    define(v, tmp_path, name="n2", n=154, bridge="vbr154")
+    run(v, "net-start", "n1")
+    run(v, "net-start", "n2")
+    pid1, pid2 = dnsmasq_pid(v, "n1"), dnsmasq_pid(v, "n2")
+    v.stop()
+    assert not pid_gone(pid1), "dnsmasq outlives virtd"
+    os.kill(pid2, signal.SIGKILL)
+    wait_for(lambda: pid_gone(pid2), what="n2's dnsmasq to die")
+    v.start()
+    wait_for(lambda: net_calls(v).count(("reconnect", "begin", "-")) == 2,
+             what=lambda: f"two reconnect hooks: {net_calls(v)}")
+    assert dnsmasq_pid(v, "n1") == pid1
+    assert dnsmasq_alive(v, "n2") and dnsmasq_pid(v, "n2") != pid2
+    v.wait_for_log(r"network 'n2': its dnsmasq is gone, starting it again")
+    run(v, "net-destroy", "n1")
+    run(v, "net-destroy", "n2")
+    assert pid_gone(pid1)
+
+
+def test_no_dnsmasq_without_dhcp_or_dns(netv, tmp_path):
+    v = netv
+    path = tmp_path / "plain.xml"
+    path.write_text("""<network>
+  <name>plain</name>
+  <forward mode='route'/>
+  <bridge name='vbr155'/>
+  <dns enable='no'/>
+  <ip address='192.168.155.1' netmask='255.255.255.0'/>
+</network>
+""")
+    run(v, "net-define", str(path))
+    run(v, "net-start", "plain")
+    assert dnsmasq_pid(v, "plain") is None
+    run(v, "net-destroy", "plain")
