@@ -153,3 +153,14 @@ virDriverMatchFlagPair(unsigned int flags, unsigned int yes, unsigned int no, gb
 
     return want_yes == want_no || (want_yes ? value : !value);
 }
+
+void
+virNetworkDHCPLeaseClear(virNetworkDHCPLease *lease)
+{
+    g_clear_pointer(&lease->iface, g_free);
+    g_clear_pointer(&lease->mac, g_free);
+    g_clear_pointer(&lease->iaid, g_free);
+    g_clear_pointer(&lease->ipaddr, g_free);
+    g_clear_pointer(&lease->hostname, g_free);
+    g_clear_pointer(&lease->clientid, g_free);
+}

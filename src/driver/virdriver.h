@@ -106,6 +106,21 @@ struct _virHypervisorDriver {
     gboolean (*domainResume)(virCaller *c, const virDomainHandle *dom, GError **error);
 };
 
+/* One DHCP lease, as virNetworkGetDHCPLeases() returns it. */
+typedef struct {
+    char *iface;       /* the network's bridge */
+    gint64 expirytime; /* seconds since the epoch, 0: never */
+    int type;          /* 0: IPv4, 1: IPv6 (virIPAddrType) */
+    char *mac;         /* IPv4 only */
+    char *iaid;        /* IPv6 only */
+    char *ipaddr;
+    unsigned int prefix;
+    char *hostname;
+    char *clientid;    /* client id or DUID */
+} virNetworkDHCPLease;
+
+void virNetworkDHCPLeaseClear(virNetworkDHCPLease *lease);
+
 typedef struct _virNetworkDriver virNetworkDriver;
 struct _virNetworkDriver {
     gboolean (*networkLookupByName)(virCaller *c, const char *name, virNetworkHandle *out,
@@ -131,6 +146,9 @@ struct _virNetworkDriver {
     gboolean (*networkCreateXML)(virCaller *c, const char *xml, unsigned int flags,
                                  virNetworkHandle *out, GError **error);
     gboolean (*networkDestroy)(virCaller *c, const virNetworkHandle *net, GError **error);
+    /* GArray of virNetworkDHCPLease (cleared with virNetworkDHCPLeaseClear) */
+    GArray *(*networkGetDHCPLeases)(virCaller *c, const virNetworkHandle *net, const char *mac,
+                                    unsigned int flags, GError **error);
 };
 
 /* Registry, filled at start-up before the RPC server runs. */

@@ -490,6 +490,21 @@ networkDestroy(virCaller *c, const virNetworkHandle *net, GError **error)
     return active;
 }
 
+static GArray *
+networkGetDHCPLeases(virCaller *c, const virNetworkHandle *net, const char *mac,
+                     unsigned int flags, GError **error)
+{
+    virNetworkObj *obj;
+    GArray *leases;
+
+    if (!virDriverCheckFlags(flags, 0, "virNetworkGetDHCPLeases", error) ||
+        !(obj = networkFindObj(net, error)))
+        return NULL;
+    leases = networkProcessGetLeases(&networkState, obj, mac, error);
+    networkObjUnref(obj);
+    return leases;
+}
+
 static const virNetworkDriver networkDriver = {
     .networkLookupByName = networkLookupByName,
     .networkLookupByUUID = networkLookupByUUID,
@@ -505,6 +520,7 @@ static const virNetworkDriver networkDriver = {
     .networkCreate = networkCreate,
     .networkCreateXML = networkCreateXML,
     .networkDestroy = networkDestroy,
+    .networkGetDHCPLeases = networkGetDHCPLeases,
 };
 
 /**

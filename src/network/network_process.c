@@ -573,6 +573,63 @@ networkProcessStop(virNetworkDriverState *drv, virNetworkObj *obj)
     networkSetInactive(obj);
 }
 
+/**
+ * networkProcessGetLeases:
+ * @mac: only this client's leases, or NULL
+ *
+ * The unexpired leases of @obj's dnsmasq, from its lease file.
+ *
+ * Returns: (transfer full): GArray of virNetworkDHCPLease, or NULL with
+ * @error set.
+ */
+GArray *
+networkProcessGetLeases(virNetworkDriverState *drv, virNetworkObj *obj, const char *mac,
+                        GError **error)
+{
+    g_autoptr(virNetworkDef) def = networkLiveDefCopy(obj);
+    g_autofree char *path = networkDnsmasqPath(drv, def, "leases");
+    g_autofree char *text = NULL;
+    g_autoptr(GPtrArray) parsed = NULL;
+    g_autoptr(GError) err = NULL;
+    GArray *out = g_array_new(FALSE, TRUE, sizeof(virNetworkDHCPLease));
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+    g_array_set_clear_func(out, (GDestroyNotify)virNetworkDHCPLeaseClear);
+    if (!g_file_get_contents(path, &text, NULL, NULL))
+        return out; /* no lease yet, or no dnsmasq */
+    if (!(parsed = virNetworkDnsmasqParseLeases(text, &err))) {
+        virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_INTERNAL_ERROR);
+        g_array_unref(out);
+        return NULL;
+    }
+    for (guint i = 0; i < parsed->len; i++) {
+        const virNetworkDnsmasqLease *l = g_ptr_array_index(parsed, i);
+        virNetworkDHCPLease lease = {0};
+
+        if ((l->expiry && l->expiry < now) ||
+            (mac && (!l->mac || g_ascii_strcasecmp(mac, l->mac) != 0)))
+            continue;
+        lease.iface = g_strdup(def->bridge.name);
+        lease.expirytime = l->expiry;
+        lease.type = l->family == VIR_NETWORK_IP_FAMILY_IPV6 ? 1 : 0;
+        lease.mac = g_strdup(l->mac);
+        lease.iaid = g_strdup(l->iaid);
+        lease.ipaddr = g_strdup(l->ip);
+        lease.hostname = g_strdup(l->hostname);
+        lease.clientid = g_strdup(l->client_id);
+        for (guint j = 0; j < def->ips->len; j++) {
+            const virNetworkIPDef *ip = g_ptr_array_index(def->ips, j);
+
+            if (ip->family == l->family) {
+                lease.prefix = ip->prefix;
+                break;
+            }
+        }
+        g_array_append_val(out, lease);
+    }
+    return out;
+}
+
 /* ------------------------------------------------------------------ */
 /* Reconnect                                                           */
 

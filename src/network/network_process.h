@@ -27,6 +27,7 @@
 #include <glib.h>
 
 #include "network_conf.h"
+#include "virdriver.h"
 #include "virobjjob.h"
 #include "virobjlist.h"
 #include "virobjreconnect.h"
@@ -54,6 +55,8 @@ typedef struct {
 
 gboolean networkProcessStart(virNetworkDriverState *drv, virNetworkObj *obj, GError **error);
 void networkProcessStop(virNetworkDriverState *drv, virNetworkObj *obj);
+GArray *networkProcessGetLeases(virNetworkDriverState *drv, virNetworkObj *obj, const char *mac,
+                                GError **error);
 
 gboolean networkProcessInit(virNetworkDriverState *drv, const virtdConfig *cfg, GError **error);
 void networkProcessReconnectClaimAll(virNetworkDriverState *drv);

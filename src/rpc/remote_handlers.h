@@ -91,5 +91,6 @@ REMOTE_HANDLER(remoteNetworkGetXMLDesc);
 REMOTE_HANDLER(remoteNetworkGetAutostart);
 REMOTE_HANDLER(remoteNetworkSetAutostart);
 REMOTE_HANDLER(remoteNetworkGetBridgeName);
+REMOTE_HANDLER(remoteNetworkGetDHCPLeases);
 REMOTE_HANDLER(remoteNetworkIsActive);
 REMOTE_HANDLER(remoteNetworkIsPersistent);

@@ -234,6 +234,31 @@ remoteNetworkGetBridgeName(remoteCall *call, void *args, void *ret, GError **err
 }
 
 gboolean
+remoteNetworkGetDHCPLeases(remoteCall *call, void *args, void *ret, GError **error)
+{
+    const remoteNetworkGetDHCPLeasesArgs *a = args;
+    remoteNetworkGetDHCPLeasesRet *r = ret;
+    g_autoptr(GArray) leases = NULL;
+
+    REMOTE_NEED(call, call->netdrv->networkGetDHCPLeases, error);
+    if (!(leases = call->netdrv->networkGetDHCPLeases(&call->caller, &a->net, a->mac, a->flags,
+                                                      error)))
+        return FALSE;
+    if (leases->len > VIR_NET_DHCP_LEASES_MAX) {
+        virErrorSet(error, VIR_ERR_INTERNAL_ERROR, _("too many leases: %u (at most %u)"),
+                    leases->len, VIR_NET_DHCP_LEASES_MAX);
+        return FALSE;
+    }
+    r->ret = leases->len;
+    if (a->need_results) {
+        /* the reply owns the strings from now on */
+        r->n_leases = leases->len;
+        r->leases = (virNetworkDHCPLease *)g_array_steal(leases, NULL);
+    }
+    return TRUE;
+}
+
+gboolean
 remoteNetworkIsActive(remoteCall *call, void *args, void *ret, GError **error)
 {
     REMOTE_NEED(call, call->netdrv->networkIsActive, error);

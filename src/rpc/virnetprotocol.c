@@ -321,6 +321,37 @@ virNetXdrListAllNetworksRet(XDR *xdrs, void *obj)
 }
 
 bool_t
+virNetXdrNetworkGetDHCPLeasesArgs(XDR *xdrs, void *obj)
+{
+    remoteNetworkGetDHCPLeasesArgs *a = obj;
+
+    return virNetXdrNetwork(xdrs, &a->net) && virNetXdrOptString(xdrs, &a->mac) &&
+           xdr_int(xdrs, &a->need_results) && xdr_u_int(xdrs, &a->flags);
+}
+
+static bool_t
+virNetXdrDHCPLease(XDR *xdrs, void *obj)
+{
+    virNetworkDHCPLease *l = obj;
+
+    return virNetXdrString(xdrs, &l->iface) && xdr_int64_t(xdrs, &l->expirytime) &&
+           xdr_int(xdrs, &l->type) && virNetXdrOptString(xdrs, &l->mac) &&
+           virNetXdrOptString(xdrs, &l->iaid) && virNetXdrString(xdrs, &l->ipaddr) &&
+           xdr_u_int(xdrs, &l->prefix) && virNetXdrOptString(xdrs, &l->hostname) &&
+           virNetXdrOptString(xdrs, &l->clientid);
+}
+
+bool_t
+virNetXdrNetworkGetDHCPLeasesRet(XDR *xdrs, void *obj)
+{
+    remoteNetworkGetDHCPLeasesRet *r = obj;
+
+    return virNetXdrArray(xdrs, (void **)&r->leases, &r->n_leases, VIR_NET_DHCP_LEASES_MAX,
+                          sizeof(virNetworkDHCPLease), virNetXdrDHCPLease) &&
+           xdr_u_int(xdrs, &r->ret);
+}
+
+bool_t
 virNetXdrStringListRet(XDR *xdrs, void *obj)
 {
     remoteStringListRet *r = obj;

@@ -33,6 +33,7 @@
 #define VIR_NET_STRING_MAX         (4U * 1024 * 1024)
 #define VIR_NET_LIST_MAX           16384U
 #define VIR_NET_AUTH_TYPE_LIST_MAX 20U
+#define VIR_NET_DHCP_LEASES_MAX    65536U
 #define VIR_NET_SECURITY_MODEL_MAX 257U
 #define VIR_NET_NODE_MODEL_LEN     32U
 
@@ -142,6 +143,7 @@ typedef enum {
     REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE = 318,
     REMOTE_PROC_DOMAIN_EVENT_CALLBACK_REBOOT = 319,
     REMOTE_PROC_DOMAIN_EVENT_CALLBACK_WATCHDOG = 321,
+    REMOTE_PROC_NETWORK_GET_DHCP_LEASES = 341,
     REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS = 350,
     REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK = 360,
     REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK = 361,
@@ -228,6 +230,19 @@ typedef struct {
     virNetworkHandle net;
     int value;
 } remoteNetworkIntArgs;
+
+typedef struct {
+    virNetworkHandle net;
+    char *mac; /* optional */
+    int need_results;
+    unsigned int flags;
+} remoteNetworkGetDHCPLeasesArgs;
+
+typedef struct {
+    guint n_leases;
+    virNetworkDHCPLease *leases;
+    unsigned int ret;
+} remoteNetworkGetDHCPLeasesRet;
 
 /* Connection */
 typedef struct {
@@ -355,6 +370,8 @@ bool_t virNetXdrNodeGetSecurityModelRet(XDR *xdrs, void *obj);
 bool_t virNetXdrListAllArgs(XDR *xdrs, void *obj);
 bool_t virNetXdrListAllDomainsRet(XDR *xdrs, void *obj);
 bool_t virNetXdrListAllNetworksRet(XDR *xdrs, void *obj);
+bool_t virNetXdrNetworkGetDHCPLeasesArgs(XDR *xdrs, void *obj);
+bool_t virNetXdrNetworkGetDHCPLeasesRet(XDR *xdrs, void *obj);
 bool_t virNetXdrStringListRet(XDR *xdrs, void *obj);
 bool_t virNetXdrIntListRet(XDR *xdrs, void *obj);
 bool_t virNetXdrDomainGetInfoRet(XDR *xdrs, void *obj);

@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from conftest import WAIT_TIMEOUT, pid_gone, wait_for, write_script
-from rpcutil import uri, virsh
+from rpcutil import libvirt_module, uri, virsh
 
 NET_XML = """<network>
   <name>{name}</name>
@@ -433,6 +433,24 @@ def test_dnsmasq_serves_dhcp(netv, tmp_path, guest_ns):
     assert mac == "52:54:00:12:34:56"
     assert ip.startswith("192.168.150.")
     assert 10 <= int(ip.rsplit(".", 1)[1]) <= 50
+    # virsh and python3-libvirt read the same lease
+    out = run(v, "net-dhcp-leases", "n1").stdout
+    row = [line.split() for line in out.splitlines() if "52:54:00:12:34:56" in line]
+    assert len(row) == 1, out
+    assert row[0][2:5] == ["52:54:00:12:34:56", "ipv4", f"{ip}/24"], out
+    assert "52:54:00:12:34:56" not in run(v, "net-dhcp-leases", "n1", "--mac",
+                                          "52:54:00:00:00:01").stdout
+    assert "52:54:00:12:34:56" in run(v, "net-dhcp-leases", "n1", "--mac",
+                                      "52:54:00:12:34:56").stdout
+    libvirt = libvirt_module()
+    conn = libvirt.open(sock(v))
+    try:
+        leases = conn.networkLookupByName("n1").DHCPLeases()
+    finally:
+        conn.close()
+    assert [(l["iface"], l["mac"], l["ipaddr"], l["prefix"], l["type"]) for l in leases] == \
+        [("vbr150", "52:54:00:12:34:56", ip, 24, 0)]
+    assert int(leases[0]["expirytime"]) == int(expiry)
     pid = dnsmasq_pid(v)
     run(v, "net-destroy", "n1")
     assert pid_gone(pid)
