@@ -1562,6 +1562,22 @@ virDomainNetDefFormat(virXMLWriter *w, const virDomainNetDef *net, gboolean live
     virXMLWriterEnd(w, "interface");
 }
 
+/**
+ * virDomainNetDefFormatString:
+ *
+ * Returns: (transfer full): the live <interface> element of @net alone
+ * (as in the network hooks' input), ending with a newline.
+ */
+char *
+virDomainNetDefFormatString(const virDomainNetDef *net)
+{
+    virXMLWriter w;
+
+    virXMLWriterInit(&w);
+    virDomainNetDefFormat(&w, net, TRUE);
+    return virXMLWriterFinish(&w);
+}
+
 static void
 virDomainChrTargetFormat(virXMLWriter *w, const virDomainChrDef *chr, gboolean console)
 {

@@ -297,6 +297,7 @@ virDomainDef *virDomainDefNew(void);
 virDomainDef *virDomainDefParseString(const char *xml, unsigned int flags, GError **error);
 virDomainDef *virDomainDefParseFile(const char *path, unsigned int flags, GError **error);
 char *virDomainDefFormat(const virDomainDef *def, int id, unsigned int flags);
+char *virDomainNetDefFormatString(const virDomainNetDef *net);
 virDomainDef *virDomainDefCopy(const virDomainDef *def);
 void virDomainDefFree(virDomainDef *def);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomainDef, virDomainDefFree)

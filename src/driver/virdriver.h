@@ -121,6 +121,19 @@ typedef struct {
 
 void virNetworkDHCPLeaseClear(virNetworkDHCPLease *lease);
 
+/* A guest interface plugged into a virtual network: what a hypervisor
+ * driver tells the network driver (not an RPC API). */
+typedef struct {
+    const char *network;          /* the network's name */
+    const char *portid;           /* the port's UUID; NULL when allocating a new one */
+    const char *dom_name;         /* the guest's, for messages */
+    const char *iface_xml;        /* its <interface>, live (target dev, MAC) */
+    const char *dom_xml;          /* the guest's live XML */
+    /* the guest's job: a hook calling back about the guest fails fast */
+    void (*on_spawn)(pid_t pgid, gpointer opaque);
+    gpointer opaque;
+} virNetworkPortReq;
+
 typedef struct _virNetworkDriver virNetworkDriver;
 struct _virNetworkDriver {
     gboolean (*networkLookupByName)(virCaller *c, const char *name, virNetworkHandle *out,
@@ -149,6 +162,15 @@ struct _virNetworkDriver {
     /* GArray of virNetworkDHCPLease (cleared with virNetworkDHCPLeaseClear) */
     GArray *(*networkGetDHCPLeases)(virCaller *c, const virNetworkHandle *net, const char *mac,
                                     unsigned int flags, GError **error);
+
+    /* ports, for hypervisor drivers: allocate on an active network (a new
+     * port, or @req->portid again after a restart) and get its bridge;
+     * then 'plugged'; 'unplugged' and forget it when the guest lets go */
+    gboolean (*networkPortAllocate)(const virNetworkPortReq *req, char **bridge, char **portid,
+                                    GError **error);
+    gboolean (*networkPortPlugged)(const virNetworkPortReq *req, gboolean reconnect,
+                                   GError **error);
+    void (*networkPortRelease)(const virNetworkPortReq *req);
 };
 
 /* Registry, filled at start-up before the RPC server runs. */

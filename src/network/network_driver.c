@@ -29,6 +29,14 @@
 static virNetworkDriverState networkState;
 
 static void
+networkPortFree(virNetworkPort *port)
+{
+    g_free(port->uuid);
+    g_free(port->dom_name);
+    g_free(port);
+}
+
+static void
 virNetworkObjClear(gpointer data)
 {
     virNetworkObj *obj = data;
@@ -37,6 +45,7 @@ virNetworkObjClear(gpointer data)
     g_clear_pointer(&obj->newDef, virNetworkDefFree);
     virObjJobClear(&obj->job);
     virObjStatusWriterClear(&obj->writer);
+    g_clear_pointer(&obj->ports, g_ptr_array_unref);
     g_mutex_clear(&obj->lock);
 }
 
@@ -67,6 +76,7 @@ virNetworkObjNew(gpointer def)
     g_mutex_init(&obj->lock);
     virObjJobInit(&obj->job, &virNetworkObjJobClass, obj, &obj->lock);
     virObjStatusWriterInit(&obj->writer);
+    obj->ports = g_ptr_array_new_with_free_func((GDestroyNotify)networkPortFree);
     obj->def = def;
     obj->persistent = TRUE;
     return obj;
@@ -320,7 +330,7 @@ networkGetXMLDesc(virCaller *c, const virNetworkHandle *net, unsigned int flags,
     if (flags & VIR_NETWORK_XML_INACTIVE)
         xml = virNetworkDefFormat(obj->newDef ? obj->newDef : obj->def, 0);
     else if (obj->active)
-        xml = virNetworkDefFormatLive(obj->def, 0);
+        xml = virNetworkDefFormatLive(obj->def, obj->ports->len);
     else
         xml = virNetworkDefFormat(obj->def, 0);
     g_mutex_unlock(&obj->lock);
@@ -463,6 +473,26 @@ networkCreateXML(virCaller *c, const char *xml, unsigned int flags, virNetworkHa
     return networkReturnHandle(obj, out);
 }
 
+/* "domain 'a', domain 'b'": the guests plugged in.  Lock held. */
+static char *
+networkPortUsers(virNetworkObj *obj)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+
+    for (guint i = 0; i < obj->ports->len; i++) {
+        virNetworkPort *port = g_ptr_array_index(obj->ports, i);
+        g_autofree char *item = g_strdup_printf("domain '%s'", port->dom_name);
+        gboolean seen = FALSE;
+
+        for (guint j = 0; j < names->len && !seen; j++)
+            seen = g_str_equal(g_ptr_array_index(names, j), item);
+        if (!seen)
+            g_ptr_array_add(names, g_steal_pointer(&item));
+    }
+    g_ptr_array_add(names, NULL);
+    return g_strjoinv(", ", (char **)names->pdata);
+}
+
 static gboolean
 networkDestroy(virCaller *c, const virNetworkHandle *net, GError **error)
 {
@@ -477,9 +507,19 @@ networkDestroy(virCaller *c, const virNetworkHandle *net, GError **error)
     }
     g_mutex_lock(&obj->lock);
     active = obj->active;
-    if (!active)
+    if (!active) {
         virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("network '%s' is not active"),
                     obj->def->name);
+    } else if (obj->ports->len > 0) {
+        /* libvirt would leave the guests cut off */
+        g_autofree char *users = networkPortUsers(obj);
+
+        virErrorSet(error, VIR_ERR_OPERATION_INVALID,
+                    _("network '%s' is in use by %s: detach their interfaces or stop them "
+                      "first"),
+                    obj->def->name, users);
+        active = FALSE;
+    }
     g_mutex_unlock(&obj->lock);
     if (active)
         networkProcessStop(&networkState, obj);
@@ -488,6 +528,77 @@ networkDestroy(virCaller *c, const virNetworkHandle *net, GError **error)
         virObjListRemoveIfTransient(&networkState.list, obj);
     networkObjUnref(obj);
     return active;
+}
+
+static virNetworkObj *
+networkPortFindNetwork(const char *name, GError **error)
+{
+    return virObjListFindByName(&networkState.list, name, error);
+}
+
+static gboolean
+networkPortAllocate(const virNetworkPortReq *req, char **bridge, char **portid, GError **error)
+{
+    virNetworkObj *obj = networkPortFindNetwork(req->network, error);
+    virNetworkPort *port;
+    gboolean ok = FALSE;
+
+    if (!obj)
+        return FALSE;
+    g_mutex_lock(&obj->lock);
+    if (!obj->active) {
+        virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("network '%s' is not active"),
+                    obj->def->name);
+    } else {
+        port = g_new0(virNetworkPort, 1);
+        port->uuid = req->portid ? g_strdup(req->portid) : g_uuid_string_random();
+        port->dom_name = g_strdup(req->dom_name);
+        g_ptr_array_add(obj->ports, port);
+        *bridge = g_strdup(obj->def->bridge.name);
+        *portid = g_strdup(port->uuid);
+        ok = TRUE;
+    }
+    g_mutex_unlock(&obj->lock);
+    networkObjUnref(obj);
+    return ok;
+}
+
+static gboolean
+networkPortPlugged(const virNetworkPortReq *req, gboolean reconnect, GError **error)
+{
+    virNetworkObj *obj = networkPortFindNetwork(req->network, error);
+    gboolean ok;
+
+    if (!obj)
+        return FALSE;
+    ok = networkProcessPortHook(obj, req, VIR_HOOK_NETWORK_OP_PLUGGED, reconnect, error);
+    networkObjUnref(obj);
+    return ok;
+}
+
+static void
+networkPortRelease(const virNetworkPortReq *req)
+{
+    g_autoptr(GError) err = NULL;
+    virNetworkObj *obj = networkPortFindNetwork(req->network, &err);
+
+    if (!obj) {
+        g_warning(_("cannot release the port of domain '%s': %s"), req->dom_name, err->message);
+        return;
+    }
+    if (!networkProcessPortHook(obj, req, VIR_HOOK_NETWORK_OP_UNPLUGGED, FALSE, &err))
+        g_warning(_("network 'unplugged' hook failed, ignored: %s"), err->message);
+    g_mutex_lock(&obj->lock);
+    for (guint i = 0; i < obj->ports->len; i++) {
+        virNetworkPort *port = g_ptr_array_index(obj->ports, i);
+
+        if (g_strcmp0(port->uuid, req->portid) == 0) {
+            g_ptr_array_remove_index(obj->ports, i);
+            break;
+        }
+    }
+    g_mutex_unlock(&obj->lock);
+    networkObjUnref(obj);
 }
 
 static GArray *
@@ -521,6 +632,9 @@ static const virNetworkDriver networkDriver = {
     .networkCreateXML = networkCreateXML,
     .networkDestroy = networkDestroy,
     .networkGetDHCPLeases = networkGetDHCPLeases,
+    .networkPortAllocate = networkPortAllocate,
+    .networkPortPlugged = networkPortPlugged,
+    .networkPortRelease = networkPortRelease,
 };
 
 /**

@@ -129,19 +129,28 @@ networkStatusRemove(virNetworkDriverState *drv, virNetworkObj *obj)
 /* ------------------------------------------------------------------ */
 /* Hooks and events                                                    */
 
-/* libvirt's stdin for network hooks: the XML inside <hookData>; live
- * (the NAT port range...) once the network is up. */
-static char *
-networkHookInput(const virNetworkDef *def, gboolean live)
+/* Indents each line of @xml by two spaces into @out. */
+static void
+networkIndent(GString *out, const char *xml)
 {
-    g_autofree char *xml = live ? virNetworkDefFormatLive(def, 0) : virNetworkDefFormat(def, 0);
     g_auto(GStrv) lines = g_strsplit(xml, "\n", -1);
-    GString *out = g_string_new("<hookData>\n");
 
     for (guint i = 0; lines[i]; i++) {
         if (*lines[i])
             g_string_append_printf(out, "  %s\n", lines[i]);
     }
+}
+
+/* libvirt's stdin for network hooks: the XML inside <hookData>; live
+ * (the NAT port range...) once the network is up. */
+static char *
+networkHookInput(const virNetworkDef *def, gboolean live, guint connections)
+{
+    g_autofree char *xml = live ? virNetworkDefFormatLive(def, connections)
+                                : virNetworkDefFormat(def, 0);
+    GString *out = g_string_new("<hookData>\n");
+
+    networkIndent(out, xml);
     g_string_append(out, "</hookData>");
     return g_string_free(out, FALSE);
 }
@@ -157,7 +166,7 @@ networkHook(virNetworkObj *obj, virHookNetworkOp op, virHookSubop subop, GError 
 
     g_mutex_lock(&obj->lock);
     virUUIDFormat(obj->def->uuid, uuid);
-    input = networkHookInput(obj->def, op != VIR_HOOK_NETWORK_OP_START);
+    input = networkHookInput(obj->def, op != VIR_HOOK_NETWORK_OP_START, obj->ports->len);
     name = g_strdup(obj->def->name);
     g_mutex_unlock(&obj->lock);
 
@@ -166,6 +175,44 @@ networkHook(virNetworkObj *obj, virHookNetworkOp op, virHookSubop subop, GError 
     ctx.on_spawn = virObjJobSetHookPgid;
     ctx.opaque = &obj->job;
     if (!virHookCall(VIR_HOOK_DRIVER_NETWORK, name, op, subop, NULL, &ctx, input, NULL, &err)) {
+        virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_HOOK_SCRIPT_FAILED);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/**
+ * networkProcessPortHook:
+ * @op: VIR_HOOK_NETWORK_OP_PLUGGED or _UNPLUGGED
+ *
+ * A port hook: the interface, the network's live XML and the guest's, in
+ * <hookData>, as the network hooks were designed.
+ */
+gboolean
+networkProcessPortHook(virNetworkObj *obj, const virNetworkPortReq *req, int op,
+                       gboolean reconnect, GError **error)
+{
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    g_autofree char *net_xml = NULL;
+    g_autoptr(GString) input = g_string_new("<hookData>\n");
+    g_autoptr(GError) err = NULL;
+    virHookContext ctx = {0};
+
+    g_mutex_lock(&obj->lock);
+    virUUIDFormat(obj->def->uuid, uuid);
+    net_xml = virNetworkDefFormatLive(obj->def, obj->ports->len);
+    g_mutex_unlock(&obj->lock);
+    networkIndent(input, req->iface_xml);
+    networkIndent(input, net_xml);
+    networkIndent(input, req->dom_xml);
+    g_string_append(input, "</hookData>");
+
+    ctx.uuid = uuid;
+    ctx.reconnect = reconnect;
+    ctx.on_spawn = req->on_spawn;
+    ctx.opaque = req->opaque;
+    if (!virHookCall(VIR_HOOK_DRIVER_NETWORK, req->network, op, VIR_HOOK_SUBOP_BEGIN, NULL, &ctx,
+                     input->str, NULL, &err)) {
         virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_HOOK_SCRIPT_FAILED);
         return FALSE;
     }

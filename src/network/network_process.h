@@ -34,6 +34,12 @@
 #include "virobjstatus.h"
 #include "virtd_conf.h"
 
+/* A guest interface plugged into a running network. */
+typedef struct {
+    char *uuid;             /* the port's */
+    char *dom_name;         /* the guest's */
+} virNetworkPort;
+
 /* A network (its definition and run-time data). */
 typedef struct {
     GMutex lock;            /* guards the fields below; never held across I/O */
@@ -44,6 +50,7 @@ typedef struct {
     gboolean autostart;
     virObjJob job;          /* one state-changing operation at a time (virobjjob.h) */
     virObjStatusWriter writer; /* orders the saves of its status file */
+    GPtrArray *ports;       /* of virNetworkPort: the guests plugged in (lock) */
 } virNetworkObj;
 
 typedef struct {
@@ -55,6 +62,8 @@ typedef struct {
 
 gboolean networkProcessStart(virNetworkDriverState *drv, virNetworkObj *obj, GError **error);
 void networkProcessStop(virNetworkDriverState *drv, virNetworkObj *obj);
+gboolean networkProcessPortHook(virNetworkObj *obj, const virNetworkPortReq *req, int op,
+                                gboolean reconnect, GError **error);
 GArray *networkProcessGetLeases(virNetworkDriverState *drv, virNetworkObj *obj, const char *mac,
                                 GError **error);
 

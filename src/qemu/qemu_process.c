@@ -27,6 +27,7 @@
 
 #include "qemu_command.h"
 #include "vircommand.h"
+#include "virdriver.h"
 #include "virfile.h"
 #include "virhook.h"
 #include "virnetdev.h"
@@ -93,6 +94,8 @@ static const qemuStopReason stopUnknown = {"unknown", NULL, VIR_DOMAIN_SHUTOFF_U
 
 static void qemuProcessEventPush(qemuDriver *drv, virDomainObj *obj, guint gen,
                                  qemuEventKind kind, gboolean watchdog);
+
+static void qemuProcessReleasePorts(virDomainObj *obj);
 
 /* ------------------------------------------------------------------ */
 /* Hooks                                                               */
@@ -243,6 +246,7 @@ qemuProcessStopFull(qemuDriver *drv, virDomainObj *obj, const qemuStopReason *wh
 
     qemuProcessHookLogged(obj, VIR_HOOK_QEMU_OP_STOPPED, VIR_HOOK_SUBOP_END, NULL, why);
     qemuDomainCloseTaps(priv);
+    qemuProcessReleasePorts(obj);
     qemuDomainRemoveStatus(drv, name, priv->monitor_path);
     qemuProcessMarkStopped(obj, why);
     qemuProcessHookLogged(obj, VIR_HOOK_QEMU_OP_RELEASE, VIR_HOOK_SUBOP_END, why->reason, why);
@@ -605,23 +609,125 @@ qemuProcessPrepareDef(qemuDriver *drv, virDomainObj *obj, int id)
 static gboolean
 qemuProcessCheckDef(virDomainObj *obj, GError **error)
 {
+    const virNetworkDriver *netdrv = virDriverGetNetwork();
+
     for (guint i = 0; i < obj->def->interfaces->len; i++) {
         virDomainNetDef *net = g_ptr_array_index(obj->def->interfaces, i);
 
-        if (net->type != VIR_DOMAIN_NET_TYPE_BRIDGE) {
+        if (net->type == VIR_DOMAIN_NET_TYPE_NETWORK &&
+            (!netdrv || !netdrv->networkPortAllocate)) {
             virErrorSet(error, VIR_ERR_CONFIG_UNSUPPORTED,
-                        _("interface type '%s' of domain '%s' is not supported yet: virtd "
-                          "cannot plug guests into virtual networks; use <interface "
-                          "type='bridge'> with the network's bridge"),
-                        virDomainNetTypeToString(net->type), obj->def->name);
+                        _("interface type 'network' of domain '%s' needs the network driver, "
+                          "which this virtd runs without"),
+                        obj->def->name);
             return FALSE;
         }
     }
     return TRUE;
 }
 
-/* One tap per bridge interface: named from <target dev> or vnetN, the
- * guest MAC with fe: first, a port of the bridge, up. */
+/* ------------------------------------------------------------------ */
+/* Interfaces on virtual networks: ports                                */
+
+/* What the network driver is told about @net of @obj (strings owned by
+ * the caller's @iface_xml / @dom_xml). */
+static void
+qemuProcessPortReq(virDomainObj *obj, virDomainNetDef *net, virNetworkPortReq *req,
+                   char **iface_xml, char **dom_xml)
+{
+    g_mutex_lock(&obj->lock);
+    *iface_xml = virDomainNetDefFormatString(net);
+    *dom_xml = virDomainDefFormat(obj->def, obj->id, 0);
+    req->network = net->source;
+    req->portid = net->portid;
+    req->dom_name = obj->def->name;
+    g_mutex_unlock(&obj->lock);
+    req->iface_xml = *iface_xml;
+    req->dom_xml = *dom_xml;
+    req->on_spawn = virObjJobSetHookPgid;
+    req->opaque = &obj->job;
+}
+
+/* A port on its network for each <interface type='network'>: its bridge
+ * and port id go into the live XML.  With @portid_kept (after a restart)
+ * the recorded port is taken again. */
+static gboolean
+qemuProcessAllocatePorts(virDomainObj *obj, gboolean portid_kept, GError **error)
+{
+    const virNetworkDriver *netdrv = virDriverGetNetwork();
+
+    for (guint i = 0; i < obj->def->interfaces->len; i++) {
+        virDomainNetDef *net = g_ptr_array_index(obj->def->interfaces, i);
+        virNetworkPortReq req = {0};
+        g_autofree char *iface_xml = NULL;
+        g_autofree char *dom_xml = NULL;
+        g_autofree char *bridge = NULL;
+        g_autofree char *portid = NULL;
+
+        if (net->type != VIR_DOMAIN_NET_TYPE_NETWORK || (portid_kept && !net->portid))
+            continue;
+        qemuProcessPortReq(obj, net, &req, &iface_xml, &dom_xml);
+        if (!portid_kept)
+            req.portid = NULL;
+        if (!netdrv->networkPortAllocate(&req, &bridge, &portid, error))
+            return FALSE;
+        g_mutex_lock(&obj->lock);
+        g_free(net->bridge);
+        net->bridge = g_steal_pointer(&bridge);
+        g_free(net->portid);
+        net->portid = g_steal_pointer(&portid);
+        g_mutex_unlock(&obj->lock);
+    }
+    return TRUE;
+}
+
+/* The network 'plugged' hook of each port (the taps exist). */
+static gboolean
+qemuProcessPlugPorts(virDomainObj *obj, gboolean reconnect, GError **error)
+{
+    const virNetworkDriver *netdrv = virDriverGetNetwork();
+
+    for (guint i = 0; i < obj->def->interfaces->len; i++) {
+        virDomainNetDef *net = g_ptr_array_index(obj->def->interfaces, i);
+        virNetworkPortReq req = {0};
+        g_autofree char *iface_xml = NULL;
+        g_autofree char *dom_xml = NULL;
+
+        if (net->type != VIR_DOMAIN_NET_TYPE_NETWORK || !net->portid)
+            continue;
+        qemuProcessPortReq(obj, net, &req, &iface_xml, &dom_xml);
+        if (!netdrv->networkPortPlugged(&req, reconnect, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* The guest let go of its ports: 'unplugged', each forgotten. */
+static void
+qemuProcessReleasePorts(virDomainObj *obj)
+{
+    const virNetworkDriver *netdrv = virDriverGetNetwork();
+
+    for (guint i = 0; netdrv && i < obj->def->interfaces->len; i++) {
+        virDomainNetDef *net = g_ptr_array_index(obj->def->interfaces, i);
+        virNetworkPortReq req = {0};
+        g_autofree char *iface_xml = NULL;
+        g_autofree char *dom_xml = NULL;
+
+        if (net->type != VIR_DOMAIN_NET_TYPE_NETWORK || !net->portid)
+            continue;
+        qemuProcessPortReq(obj, net, &req, &iface_xml, &dom_xml);
+        netdrv->networkPortRelease(&req);
+        g_mutex_lock(&obj->lock);
+        g_clear_pointer(&net->portid, g_free);
+        g_clear_pointer(&net->bridge, g_free);
+        g_mutex_unlock(&obj->lock);
+    }
+}
+
+/* One tap per interface: named from <target dev> or vnetN, the guest MAC
+ * with fe: first, a port of the bridge (the network's for type network),
+ * up. */
 static gboolean
 qemuProcessCreateTap(virDomainNetDef *net, int *fd, GError **error)
 {
@@ -629,9 +735,11 @@ qemuProcessCreateTap(virDomainNetDef *net, int *fd, GError **error)
     g_autofree char *mac = virNetDevTapMAC(net->mac);
     g_autoptr(GError) err = NULL;
 
+    const char *bridge = net->type == VIR_DOMAIN_NET_TYPE_NETWORK ? net->bridge : net->source;
+
     *fd = virNetDevTapCreate(net->ifname ? net->ifname : "vnet%d", &ifname, &err);
     if (*fd < 0 || !virNetDevSetMAC(ifname, mac, &err) ||
-        !virNetDevBridgeAddPort(net->source, ifname, &err) || !virNetDevSetUp(ifname, &err)) {
+        !virNetDevBridgeAddPort(bridge, ifname, &err) || !virNetDevSetUp(ifname, &err)) {
         virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_OPERATION_FAILED);
         return FALSE;
     }
@@ -778,7 +886,9 @@ qemuProcessStart(qemuDriver *drv, virDomainObj *obj, GError **error)
     qemuDomainSaveStatus(drv, obj);
     if (!qemuProcessHook(obj, VIR_HOOK_QEMU_OP_PREPARE, VIR_HOOK_SUBOP_BEGIN, NULL, NULL,
                          error) ||
+        !qemuProcessAllocatePorts(obj, FALSE, error) ||
         !qemuProcessCreateTaps(obj, priv, error) ||
+        !qemuProcessPlugPorts(obj, FALSE, error) ||
         !qemuProcessHook(obj, VIR_HOOK_QEMU_OP_START, VIR_HOOK_SUBOP_BEGIN, NULL, NULL,
                          error) ||
         !qemuProcessLaunch(drv, obj, error))
@@ -1070,6 +1180,7 @@ qemuProcessReconnectProcess(gpointer driver, gpointer object, pid_t pid, int pid
     qemuDriver *drv = driver;
     virDomainObj *obj = object;
     qemuDomainPriv *priv = qemuDomainGetPriv(obj);
+    g_autoptr(GError) port_err = NULL;
 
     g_mutex_lock(&obj->lock);
     priv->pid = pid;
@@ -1088,6 +1199,11 @@ qemuProcessReconnectProcess(gpointer driver, gpointer object, pid_t pid, int pid
         return VIR_OBJ_RECONNECT_LOST;
     if (qemuProcessResync(drv, obj, priv))
         return VIR_OBJ_RECONNECT_HANDLED;
+    /* its ports again, each re-notified ('plugged', RECONNECT=1), before
+     * its own reconnect hook */
+    if (!qemuProcessAllocatePorts(obj, TRUE, &port_err) ||
+        !qemuProcessPlugPorts(obj, TRUE, &port_err))
+        g_warning(_("domain '%s': %s"), obj->def->name, port_err->message);
     if (!qemuProcessHook(obj, VIR_HOOK_QEMU_OP_RECONNECT, VIR_HOOK_SUBOP_BEGIN, NULL, NULL,
                          error))
         return VIR_OBJ_RECONNECT_HOOK_FAILED;

@@ -1,0 +1,173 @@
+"""Guests on virtual networks: <interface type='network'> gets a port of
+the network (a tap on its bridge), the network's 'plugged' hook runs
+between the guest's 'prepare' and 'start', 'unplugged' between 'stopped'
+and 'release'; the guest gets an address from the network's dnsmasq; a
+network with guests on it cannot be destroyed; a restarted virtd
+re-notifies each port ('plugged' with VIRTD_HOOK_RECONNECT=1) before the
+guest's 'reconnect'.
+"""
+
+import json
+import re
+import subprocess
+
+import pytest
+
+from conftest import wait_for, write_script
+from qemuutil import (BOOT_TIMEOUT, START, Guest, guest_files_fixture,  # noqa: F401
+                      kill_factory_guests_fixture, requires_qemu, stop_calls, testguest)
+from rpcutil import uri, virsh
+from test_network import define, net_calls, netns_holder  # noqa: F401
+
+pytestmark = requires_qemu
+
+NIC = """<interface type='network'>
+      <source network='n1'/>
+      <mac address='52:54:00:aa:bb:01'/>
+      <model type='virtio'/>
+    </interface>"""
+
+
+def run(v, *args, check=True):
+    p = virsh(uri(v.run_dir / "virtd-sock"), *args)
+    if check:
+        assert p.returncode == 0, p
+    return p
+
+
+def calls(v):
+    """(driver, op, subop, extra) of every qemu and network hook call."""
+    out = []
+    for c in v.hook_log.calls():
+        drv = c.script.rsplit("/", 1)[-1]
+        if drv in ("qemu", "network"):
+            out.append((drv, *c.args[1:]))
+    return out
+
+
+def guest_calls(v):
+    """The calls after the network's own start and started."""
+    return [c for c in calls(v) if c[:2] not in (("network", "start"), ("network", "started"))]
+
+
+def q(*ops):
+    return [("qemu", *op) for op in ops]
+
+
+PLUGGED = [("network", "plugged", "begin", "-")]
+UNPLUGGED = [("network", "unplugged", "begin", "-")]
+
+
+def stop_seq(reason):
+    stop = stop_calls(reason)
+    return q(stop[0]) + UNPLUGGED + q(stop[1])
+
+
+def tap_master(v, tap):
+    out = subprocess.run(["nsenter", "-t", str(v.pid), "-n", "ip", "-j", "link", "show", tap],
+                         capture_output=True, text=True, check=False)
+    return json.loads(out.stdout)[0].get("master") if out.returncode == 0 else None
+
+
+@pytest.fixture
+def netv(virtd_factory, tmp_path):
+    v = virtd_factory()
+    v.install_hook("qemu")
+    v.install_hook("network")
+    v.start()
+    define(v, tmp_path)
+    return v
+
+
+def test_guest_on_a_network(netv, guest_files, tmp_path):
+    v = netv
+    seen = tmp_path / "stdin"
+    seen.mkdir()
+    write_script(v.hook_path("network", "20-stdin"), f'#!/bin/sh\ncat > "{seen}/$2.xml"\n')
+    run(v, "net-start", "n1")
+    g = Guest(v, guest_files, extra_devices=NIC, cmdline_extra="test.net=dhcp")
+    g.start()
+    assert guest_calls(v) == q(START[0]) + PLUGGED + q(*START[1:])
+    xml = run(v, "dumpxml", "g1").stdout
+    m = re.search(r"<source network='n1' portid='([0-9a-f-]{36})' bridge='vbr150'/>", xml)
+    assert m, xml
+    assert "<target dev='vnet0'/>" in xml
+    assert tap_master(v, "vnet0") == "vbr150"
+    assert "<network connections='1'>" in run(v, "net-dumpxml", "n1").stdout
+    # 'plugged' reads the interface, the network and the guest, as designed
+    plugged = (seen / "plugged.xml").read_text()
+    assert re.fullmatch(r"<hookData>\n  <interface type='network'>\n.*"
+                        r"  </interface>\n  <network connections='1'>\n.*  </network>\n"
+                        r"  <domain type='qemu' id='\d+'>\n.*  </domain>\n</hookData>",
+                        plugged, re.S), plugged
+    assert "<target dev='vnet0'/>" in plugged
+    # the guest's own DHCP client gets its address from the network's dnsmasq
+    net = testguest.wait_marker(str(g.serial), "NET", BOOT_TIMEOUT)
+    assert re.fullmatch(r"eth0 192\.168\.150\.(\d+)/24", net), net
+    wait_for(lambda: "52:54:00:aa:bb:01" in run(v, "net-dhcp-leases", "n1").stdout,
+             what="the guest's lease")
+    # a network in use cannot be destroyed
+    p = run(v, "net-destroy", "n1", check=False)
+    assert p.returncode == 1
+    assert ("network 'n1' is in use by domain 'g1': detach their interfaces or stop them "
+            "first") in p.stderr
+    run(v, "destroy", "g1")
+    assert guest_calls(v) == q(START[0]) + PLUGGED + q(*START[1:]) + stop_seq("destroyed")
+    assert "connections=" not in run(v, "net-dumpxml", "n1").stdout
+    assert "portid" not in run(v, "dumpxml", "g1").stdout
+    run(v, "net-destroy", "n1")
+
+
+def test_inactive_network_fails_the_start(netv, guest_files):
+    v = netv
+    g = Guest(v, guest_files, extra_devices=NIC)
+    p = g.start(check=False)
+    assert p.returncode == 1
+    assert "network 'n1' is not active" in p.stderr
+    assert guest_calls(v) == q(("prepare", "begin", "-")) + q(*stop_calls("failed"))
+    assert "shut off" in g.state()
+
+
+def test_failing_plugged_hook_fails_the_start(virtd_factory, guest_files, tmp_path):
+    v = virtd_factory()
+    v.install_hook("qemu")
+    v.install_hook("network", body='[ "$2" = plugged ] && { echo "no port for you" >&2; '
+                                   'exit 1; }\nexit 0\n')
+    v.start()
+    define(v, tmp_path)
+    run(v, "net-start", "n1")
+    g = Guest(v, guest_files, extra_devices=NIC)
+    p = g.start(check=False)
+    assert p.returncode == 1
+    assert "no port for you" in p.stderr
+    assert guest_calls(v) == q(("prepare", "begin", "-")) + PLUGGED + stop_seq("failed")
+    assert tap_master(v, "vnet0") is None, "no tap left"
+    assert "connections=" not in run(v, "net-dumpxml", "n1").stdout
+    run(v, "net-destroy", "n1")
+
+
+def test_restart_renotifies_ports(virtd_factory, guest_files, tmp_path, netns_holder):
+    v = virtd_factory(netns=netns_holder)
+    v.install_hook("qemu")
+    v.install_hook("network")
+    v.start()
+    define(v, tmp_path)
+    run(v, "net-start", "n1")
+    g = Guest(v, guest_files, extra_devices=NIC)
+    g.start()
+    g.wait_ready()
+    v.stop()
+    before = len(calls(v))
+    v.start()
+    wait_for(lambda: ("qemu", "reconnect", "begin", "-") in calls(v)[before:],
+             what=lambda: f"the guest's reconnect: {calls(v)[before:]}")
+    after = calls(v)[before:]
+    assert after == [("network", "reconnect", "begin", "-")] + PLUGGED + \
+        q(("reconnect", "begin", "-")), after
+    reconnect = [c for c in v.hook_log.calls() if c.args[1:2] == ("plugged",)][-1]
+    assert reconnect.env.get("VIRTD_HOOK_RECONNECT") == "1"
+    assert "<network connections='1'>" in run(v, "net-dumpxml", "n1").stdout
+    p = run(v, "net-destroy", "n1", check=False)
+    assert "in use by domain 'g1'" in p.stderr
+    run(v, "destroy", "g1")
+    run(v, "net-destroy", "n1")
