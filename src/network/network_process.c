@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "domain_event.h"
 #include "network_dnsmasq.h"
@@ -852,6 +853,33 @@ networkProcessReconnectAll(virNetworkDriverState *drv)
     networkProcessAutostart(drv);
 }
 
+/* dnsmasq reads its hosts files as its own user, after dropping root:
+ * say so when it cannot reach them. */
+static void
+networkCheckReachable(const char *dir)
+{
+    g_autofree char *path = g_strdup(dir);
+
+    while (path[0] == '/' && path[1]) {
+        struct stat sb;
+        char *slash;
+
+        if (stat(path, &sb) == 0 && !(sb.st_mode & S_IXOTH)) {
+            g_warning(_("'%s' (mode %04o) keeps dnsmasq, which runs as user '%s', out of '%s': "
+                        "networks' static DHCP hosts and DNS entries will be ignored; make it "
+                        "reachable (chmod o+x '%s')"),
+                      path, (unsigned int)(sb.st_mode & 07777), virNetworkDnsmasqUser(), dir,
+                      path);
+            return;
+        }
+        slash = strrchr(path, '/');
+        if (slash == path)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+    }
+}
+
 gboolean
 networkProcessInit(virNetworkDriverState *drv, const virtdConfig *cfg, GError **error)
 {
@@ -866,6 +894,7 @@ networkProcessInit(virNetworkDriverState *drv, const virtdConfig *cfg, GError **
         virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_OPERATION_FAILED);
         return FALSE;
     }
+    networkCheckReachable(drv->status_dir);
     return TRUE;
 }
 

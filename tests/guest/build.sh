@@ -46,7 +46,8 @@ OUTDIR=${1:-${VIRTD_TEST_GUEST_DIR:-/var/cache/virtd-test-guest}}
 META_PKG=linux-image-cloud-amd64
 BASE_MODULES="button evdev pvpanic_mmio pvpanic_pci"
 NET_MODULES="virtio_pci virtio_net"
-BUSYBOX_APPLETS="sh mount insmod cat head cut tr sleep printf dd devmem poweroff reboot ip udhcpc sync"
+BUSYBOX_APPLETS="sh mount insmod cat head cut tr sleep printf dd devmem poweroff reboot ip udhcpc sync
+                 mkdir httpd"
 
 [ "$(uname -m)" = x86_64 ] || die "only x86_64 hosts are supported (found $(uname -m))"
 for f in init.sh udhcpc.script; do

@@ -8,6 +8,8 @@
 #   test.delay=N    seconds between READY and the action (default 0)
 #   test.wdt=N      i6300esb timeout in seconds for test.action=watchdog (default 1)
 #   test.net=dhcp   load virtio-net and run udhcpc on the first NIC (background)
+#   test.http=PORT  with test.net=dhcp: once the lease is there, serve
+#                   "VIRTD-TEST-GUEST HTTP <name>" over HTTP on PORT (busybox httpd)
 #
 # Every marker goes to the console (ttyS0 with console=ttyS0), one line each,
 # prefixed "VIRTD-TEST-GUEST ":
@@ -18,6 +20,7 @@
 #   WATCHDOG-ARMED timeout=N         i6300esb running, never petted again
 #   NET IFACE ADDR/PREFIX            test.net=dhcp got a lease
 #   NET-FAILED REASON                test.net=dhcp failed
+#   HTTP PORT                        test.http=PORT: the server listens
 #   WARN MSG / ERROR MSG             something is off; after an ERROR the guest idles
 PATH=/bin
 export PATH
@@ -47,6 +50,7 @@ action=run
 delay=0
 wdt=1
 net=
+http=
 # shellcheck disable=SC2013 # words, not lines
 for w in $(cat /proc/cmdline); do
 	case $w in
@@ -54,6 +58,7 @@ for w in $(cat /proc/cmdline); do
 	test.delay=*) delay=${w#*=} ;;
 	test.wdt=*) wdt=${w#*=} ;;
 	test.net=*) net=${w#*=} ;;
+	test.http=*) http=${w#*=} ;;
 	esac
 done
 
@@ -64,6 +69,8 @@ esac
 case $delay in '' | *[!0-9]*) fatal "test.delay=$delay is not a number of seconds" ;; esac
 case $wdt in '' | *[!0-9]* | 0) fatal "test.wdt=$wdt is not a positive number of seconds" ;; esac
 case $net in '' | dhcp) ;; *) fatal "test.net=$net is not supported (dhcp)" ;; esac
+case $http in '' | *[!0-9]*) [ -z "$http" ] || fatal "test.http=$http is not a port" ;; esac
+[ -z "$http" ] || [ "$net" = dhcp ] || fatal "test.http needs test.net=dhcp"
 
 load_modules() {
 	[ -f "/lib/modules/$1.list" ] || return 0
@@ -95,7 +102,11 @@ start_net() {
 	ip link set "$nic" up || { say "NET-FAILED cannot bring $nic up"; return 1; }
 	# the script prints the NET marker
 	udhcpc -i "$nic" -f -q -n -t 10 -T 1 -s /bin/udhcpc.script >/dev/null 2>&1 ||
-		say "NET-FAILED no DHCP lease on $nic"
+		{ say "NET-FAILED no DHCP lease on $nic"; return 1; }
+	[ -n "$http" ] || return 0
+	mkdir -p /www
+	echo "$TAG HTTP $(cat /proc/sys/kernel/hostname)" >/www/index.html
+	httpd -p "$http" -h /www && say "HTTP $http"
 }
 [ "$net" = dhcp ] && start_net &
 

@@ -8,8 +8,13 @@ guest's 'reconnect'.
 """
 
 import json
+import os
 import re
+import shutil
 import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -170,4 +175,129 @@ def test_restart_renotifies_ports(virtd_factory, guest_files, tmp_path, netns_ho
     p = run(v, "net-destroy", "n1", check=False)
     assert "in use by domain 'g1'" in p.stderr
     run(v, "destroy", "g1")
+    run(v, "net-destroy", "n1")
+
+
+# ---------------------------------------------------------------------------
+# port forwarding, end to end
+
+PF_NET = """<network>
+  <name>n1</name>
+  <forward mode='nat'/>
+  <bridge name='vbr150'/>
+  <ip address='192.168.150.1' netmask='255.255.255.0'>
+    <dhcp>
+      <range start='192.168.150.10' end='192.168.150.50'/>
+      <host mac='52:54:00:aa:bb:01' ip='192.168.150.77'/>
+    </dhcp>
+  </ip>
+</network>
+"""
+
+# as the libvirt wiki writes it (iptables, here iptables-nft)
+IPTABLES_HOOK = """GUEST_IP=192.168.150.77
+if [ "$1" = g1 ]; then
+  if [ "$2" = stopped ] || [ "$2" = reconnect ]; then
+    /usr/sbin/iptables -D FORWARD -o vbr150 -p tcp -d $GUEST_IP --dport 80 -j ACCEPT
+    /usr/sbin/iptables -t nat -D PREROUTING -p tcp --dport 8080 -j DNAT --to $GUEST_IP:80
+  fi
+  if [ "$2" = start ] || [ "$2" = reconnect ]; then
+    /usr/sbin/iptables -I FORWARD -o vbr150 -p tcp -d $GUEST_IP --dport 80 -j ACCEPT
+    /usr/sbin/iptables -t nat -I PREROUTING -p tcp --dport 8080 -j DNAT --to $GUEST_IP:80
+  fi
+fi
+"""
+
+NFT_HOOK = """if [ "$1" = g1 ]; then
+  case $2 in
+  start)
+    /usr/sbin/nft -f - <<'NFT'
+table ip portfwd {
+  chain pre {
+    type nat hook prerouting priority dstnat;
+    tcp dport 8080 dnat to 192.168.150.77:80
+  }
+}
+NFT
+    ;;
+  stopped) /usr/sbin/nft delete table ip portfwd ;;
+  esac
+fi
+"""
+
+
+@pytest.fixture
+def open_run_dir():
+    """A run directory dnsmasq's own user can reach (pytest's are 0700):
+    it reads the static DHCP hosts file there, as /run/virtd allows."""
+    d = Path(tempfile.mkdtemp(prefix="virtd-run-", dir="/tmp"))
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def ns_run(pid, *cmd, timeout=30):
+    return subprocess.run(["nsenter", "-t", str(pid), "-n", *cmd], capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture
+def outside_ns():
+    """An 'outside' network namespace; joined to virtd's by a veth later."""
+    p = subprocess.Popen(["unshare", "--net", "--", "sleep", "infinity"])
+    wait_for(lambda: os.readlink(f"/proc/{p.pid}/ns/net") != os.readlink("/proc/self/ns/net"),
+             what="the outside namespace")
+    yield p.pid
+    p.kill()
+    p.wait()
+
+
+def join_outside(v, outside):
+    for cmd in (["ip", "link", "add", "ext0", "type", "veth", "peer", "name", "ext1"],
+                ["ip", "link", "set", "ext1", "netns", str(outside)],
+                ["ip", "addr", "add", "10.99.0.1/24", "dev", "ext0"],
+                ["ip", "link", "set", "ext0", "up"]):
+        p = ns_run(v.pid, *cmd)
+        assert p.returncode == 0, p
+    for cmd in (["ip", "addr", "add", "10.99.0.2/24", "dev", "ext1"],
+                ["ip", "link", "set", "ext1", "up"], ["ip", "link", "set", "lo", "up"]):
+        p = ns_run(outside, *cmd)
+        assert p.returncode == 0, p
+
+
+FETCH = ("import sys, urllib.request\n"
+         "sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())")
+
+
+def fetch(outside, url):
+    """GET @url from the outside namespace (exit status 0 and the body, or not 0)."""
+    return ns_run(outside, sys.executable, "-c", FETCH, url)
+
+
+@pytest.mark.parametrize("hook", [IPTABLES_HOOK, NFT_HOOK], ids=["iptables", "nft"])
+def test_port_forward_hook_reaches_the_guest(virtd_factory, guest_files, tmp_path, outside_ns,
+                                             hook, open_run_dir):
+    """A qemu hook opens port 8080 of the host to the guest's web server
+    behind NAT: a client outside reaches it; once the guest is gone, the
+    hook's rules are gone and the port is closed."""
+    v = virtd_factory(run_dir=open_run_dir)
+    v.install_hook("qemu", body=hook)
+    v.start()
+    join_outside(v, outside_ns)
+    path = tmp_path / "n1.xml"
+    path.write_text(PF_NET)
+    run(v, "net-define", str(path))
+    run(v, "net-start", "n1")
+    g = Guest(v, guest_files, extra_devices=NIC, cmdline_extra="test.net=dhcp test.http=80")
+    g.start()
+    assert testguest.wait_marker(str(g.serial), "NET", BOOT_TIMEOUT) == "eth0 192.168.150.77/24"
+    testguest.wait_marker(str(g.serial), "HTTP", BOOT_TIMEOUT)
+    p = fetch(outside_ns, "http://10.99.0.1:8080/")
+    assert (p.returncode, p.stdout.startswith("VIRTD-TEST-GUEST HTTP")) == (0, True), p
+    # only what the hook opened: the guest itself is not reachable from outside
+    assert fetch(outside_ns, "http://192.168.150.77/").returncode != 0
+    run(v, "destroy", "g1")
+    assert fetch(outside_ns, "http://10.99.0.1:8080/").returncode != 0
+    rules = ns_run(v.pid, "nft", "list", "ruleset").stdout
+    assert "192.168.150.77" not in rules, rules
     run(v, "net-destroy", "n1")
