@@ -12,7 +12,8 @@ test_pkgs="python3 python3-pytest util-linux procps iproute2
            libvirt-clients python3-libvirt qemu-system-x86 qemu-utils busybox-static cpio
            nftables iptables dnsmasq-base"
 
-demo_pkgs="libvirt-clients qemu-system-x86 busybox-static cpio dnsmasq-base"
+demo_pkgs="libvirt-clients qemu-system-x86 busybox-static cpio dnsmasq-base iptables iproute2
+           util-linux python3"
 
 case $what in
 build) pkgs=$build_pkgs ;;
