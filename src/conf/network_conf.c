@@ -1311,3 +1311,156 @@ virNetworkDefDNSEnabled(const virNetworkDef *def)
 {
     return def->forward != VIR_NETWORK_FORWARD_BRIDGE && def->dns.enable != VIR_NETWORK_BOOL_NO;
 }
+
+/* ---- net-update of <ip><dhcp><host> ---- */
+
+/* Does @node carry every attribute @want has, with the same value? */
+static gboolean
+virNetworkHostMatches(xmlNode *node, xmlNode *want)
+{
+    for (xmlAttr *a = want->properties; a; a = a->next) {
+        g_autofree char *value = (char *)xmlGetProp(want, a->name);
+        g_autofree char *have = (char *)xmlGetProp(node, a->name);
+
+        if (!have || g_ascii_strcasecmp(have, value) != 0)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* The key of a host entry that MODIFY looks for: its MAC, id or name. */
+static gboolean
+virNetworkHostSameKey(xmlNode *node, xmlNode *want)
+{
+    static const char *const keys[] = {"mac", "id", "name"};
+
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+        g_autofree char *value = (char *)xmlGetProp(want, (const xmlChar *)keys[i]);
+        g_autofree char *have = NULL;
+
+        if (!value)
+            continue;
+        have = (char *)xmlGetProp(node, (const xmlChar *)keys[i]);
+        return have && g_ascii_strcasecmp(have, value) == 0;
+    }
+    return FALSE;
+}
+
+/* The <ip> the host goes to: number @parent_index, or (-1) the first of
+ * the host address's family (IPv4 when it has none). */
+static xmlNode *
+virNetworkUpdateFindIP(xmlNode *root, xmlNode *host, int parent_index, const char *name,
+                       GError **error)
+{
+    g_autofree char *addr = (char *)xmlGetProp(host, (const xmlChar *)"ip");
+    gboolean v6 = addr ? strchr(addr, ':') != NULL : xmlHasProp(host, (const xmlChar *)"id") != NULL;
+    int n = 0;
+
+    for (xmlNode *c = root->children; c; c = c->next) {
+        g_autofree char *a = NULL;
+
+        if (c->type != XML_ELEMENT_NODE || !xmlStrEqual(c->name, (const xmlChar *)"ip"))
+            continue;
+        if (parent_index >= 0) {
+            if (n++ == parent_index)
+                return c;
+            continue;
+        }
+        a = (char *)xmlGetProp(c, (const xmlChar *)"address");
+        if (a && (strchr(a, ':') != NULL) == v6)
+            return c;
+    }
+    if (parent_index >= 0)
+        virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("network '%s' has no <ip> number %d"),
+                    name, parent_index);
+    else
+        virErrorSet(error, VIR_ERR_OPERATION_INVALID,
+                    _("network '%s' has no %s <ip> for the host entry"), name,
+                    v6 ? "IPv6" : "IPv4");
+    return NULL;
+}
+
+static xmlNode *
+virNetworkUpdateDHCPNode(xmlNode *ip, gboolean create)
+{
+    for (xmlNode *c = ip->children; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, (const xmlChar *)"dhcp"))
+            return c;
+    }
+    return create ? xmlNewChild(ip, NULL, (const xmlChar *)"dhcp", NULL) : NULL;
+}
+
+/**
+ * virNetworkDefUpdateDHCPHost:
+ * @command: a virNetworkUpdateCommand
+ * @parent_index: which <ip> (as libvirt counts them), -1: the first of the
+ *   host's address family
+ * @host_xml: a <host mac= id= name= ip=/> element
+ *
+ * What `virsh net-update ... ip-dhcp-host` asks: adds (first or last), or
+ * deletes the entry that has every attribute given, or replaces the entry
+ * with the same MAC, id or name.  The result is parsed again whole, so
+ * every rule of a definition applies (address in the subnet, no
+ * duplicate).
+ *
+ * Returns: (transfer full): the updated copy of @def, or NULL with @error.
+ */
+virNetworkDef *
+virNetworkDefUpdateDHCPHost(const virNetworkDef *def, int command, int parent_index,
+                            const char *host_xml, GError **error)
+{
+    g_autofree char *xml = virNetworkDefFormat(def, 0);
+    g_autoptr(xmlDoc) doc = virXMLParseString(xml, "(network_definition)", error);
+    g_autoptr(xmlDoc) hdoc = NULL;
+    g_autofree char *out = NULL;
+    xmlNode *host;
+    xmlNode *ip;
+    xmlNode *dhcp;
+    xmlNode *found = NULL;
+
+    if (!doc || !(hdoc = virXMLParseString(host_xml, "(host)", error)) ||
+        !(host = virXMLGetRoot(hdoc, "host", error)) ||
+        !(ip = virNetworkUpdateFindIP(xmlDocGetRootElement(doc), host, parent_index, def->name,
+                                      error)))
+        return NULL;
+    dhcp = virNetworkUpdateDHCPNode(ip, command == VIR_NETWORK_UPDATE_ADD_FIRST ||
+                                            command == VIR_NETWORK_UPDATE_ADD_LAST);
+    for (xmlNode *c = dhcp ? dhcp->children : NULL; c && !found; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE || !xmlStrEqual(c->name, (const xmlChar *)"host"))
+            continue;
+        if (command == VIR_NETWORK_UPDATE_DELETE ? virNetworkHostMatches(c, host)
+                                                 : virNetworkHostSameKey(c, host))
+            found = c;
+    }
+    switch (command) {
+    case VIR_NETWORK_UPDATE_ADD_FIRST:
+    case VIR_NETWORK_UPDATE_ADD_LAST: {
+        xmlNode *copy = xmlDocCopyNode(host, doc, 1);
+
+        if (command == VIR_NETWORK_UPDATE_ADD_LAST || !dhcp->children)
+            xmlAddChild(dhcp, copy);
+        else
+            xmlAddPrevSibling(dhcp->children, copy);
+        break;
+    }
+    case VIR_NETWORK_UPDATE_DELETE:
+    case VIR_NETWORK_UPDATE_MODIFY:
+        if (!found) {
+            virErrorSet(error, VIR_ERR_OPERATION_INVALID,
+                        _("couldn't locate a matching dhcp host entry in network '%s'"),
+                        def->name);
+            return NULL;
+        }
+        if (command == VIR_NETWORK_UPDATE_MODIFY)
+            xmlAddNextSibling(found, xmlDocCopyNode(host, doc, 1));
+        xmlUnlinkNode(found);
+        xmlFreeNode(found);
+        break;
+    default:
+        virErrorSet(error, VIR_ERR_INVALID_ARG, _("unknown network update command %d"),
+                    command);
+        return NULL;
+    }
+    out = virXMLNodeDump(xmlDocGetRootElement(doc));
+    return virNetworkDefParseString(out, 0, error);
+}

@@ -109,6 +109,18 @@ virNetworkDef *virNetworkDefParseString(const char *xml, unsigned int flags, GEr
 virNetworkDef *virNetworkDefParseFile(const char *path, unsigned int flags, GError **error);
 char *virNetworkDefFormat(const virNetworkDef *def, unsigned int flags);
 char *virNetworkDefFormatLive(const virNetworkDef *def, unsigned int connections);
+
+/* virNetworkUpdate's commands (libvirt's numbers) */
+typedef enum {
+    VIR_NETWORK_UPDATE_MODIFY = 1,
+    VIR_NETWORK_UPDATE_DELETE = 2,
+    VIR_NETWORK_UPDATE_ADD_LAST = 3,
+    VIR_NETWORK_UPDATE_ADD_FIRST = 4,
+} virNetworkUpdateCommand;
+
+virNetworkDef *virNetworkDefUpdateDHCPHost(const virNetworkDef *def, int command,
+                                           int parent_index, const char *host_xml,
+                                           GError **error);
 virNetworkDef *virNetworkDefCopy(const virNetworkDef *def);
 void virNetworkDefFree(virNetworkDef *def);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetworkDef, virNetworkDefFree)

@@ -162,6 +162,9 @@ struct _virNetworkDriver {
     /* GArray of virNetworkDHCPLease (cleared with virNetworkDHCPLeaseClear) */
     GArray *(*networkGetDHCPLeases)(virCaller *c, const virNetworkHandle *net, const char *mac,
                                     unsigned int flags, GError **error);
+    gboolean (*networkUpdate)(virCaller *c, const virNetworkHandle *net, unsigned int command,
+                              unsigned int section, int parent_index, const char *xml,
+                              unsigned int flags, GError **error);
 
     /* ports, for hypervisor drivers: allocate on an active network (a new
      * port, or @req->portid again after a restart) and get its bridge;

@@ -601,6 +601,90 @@ networkPortRelease(const virNetworkPortReq *req)
     networkObjUnref(obj);
 }
 
+/* virNetworkUpdate's sections (libvirt's numbers), for messages */
+static const char *const networkUpdateSections[] = {
+    "none", "bridge", "domain", "ip", "ip-dhcp-host", "ip-dhcp-range", "forward",
+    "forward-interface", "forward-pf", "portgroup", "dns-host", "dns-txt", "dns-srv",
+};
+#define NETWORK_SECTION_IP_DHCP_HOST 4
+#define NETWORK_UPDATE_AFFECT_LIVE   (1 << 0)
+#define NETWORK_UPDATE_AFFECT_CONFIG (1 << 1)
+
+/* With the job held: the new definitions, both checked before either is
+ * applied. */
+static gboolean
+networkUpdateLocked(virNetworkObj *obj, unsigned int command, int parent_index, const char *xml,
+                    gboolean live, gboolean config, GError **error)
+{
+    g_autoptr(virNetworkDef) new_live = NULL;
+    g_autoptr(virNetworkDef) new_config = NULL;
+    g_autofree char *config_xml = NULL;
+    virNetworkObj *defined;
+    gboolean updated;
+
+    g_mutex_lock(&obj->lock);
+    if (live)
+        new_live = virNetworkDefUpdateDHCPHost(obj->def, command, parent_index, xml, error);
+    if ((!live || new_live) && config)
+        new_config = virNetworkDefUpdateDHCPHost(obj->newDef ? obj->newDef : obj->def, command,
+                                                 parent_index, xml, error);
+    g_mutex_unlock(&obj->lock);
+    if ((live && !new_live) || (config && !new_config))
+        return FALSE;
+    if (config) {
+        config_xml = virNetworkDefFormat(new_config, 0);
+        if (!(defined = virObjListDefine(&networkState.list, config_xml, &updated, error)))
+            return FALSE;
+        networkObjUnref(defined);
+    }
+    return !live || networkProcessUpdateLive(&networkState, obj, g_steal_pointer(&new_live),
+                                             error);
+}
+
+static gboolean
+networkUpdate(virCaller *c, const virNetworkHandle *net, unsigned int command,
+              unsigned int section, int parent_index, const char *xml, unsigned int flags,
+              GError **error)
+{
+    virNetworkObj *obj;
+    gboolean live, config, active, persistent;
+    gboolean ok = FALSE;
+
+    if (!virDriverCheckFlags(flags, NETWORK_UPDATE_AFFECT_LIVE | NETWORK_UPDATE_AFFECT_CONFIG,
+                             "virNetworkUpdate", error))
+        return FALSE;
+    if (section != NETWORK_SECTION_IP_DHCP_HOST) {
+        virErrorSet(error, VIR_ERR_NO_SUPPORT,
+                    _("can't update the '%s' section of a network: virtd updates only "
+                      "'ip-dhcp-host'"),
+                    section < G_N_ELEMENTS(networkUpdateSections) ? networkUpdateSections[section]
+                                                                  : "unknown");
+        return FALSE;
+    }
+    if (!(obj = networkFindObj(net, error)))
+        return FALSE;
+    if (!virObjJobBegin(&obj->job, c, "update", NETWORK_JOB_WAIT, error)) {
+        networkObjUnref(obj);
+        return FALSE;
+    }
+    g_mutex_lock(&obj->lock);
+    active = obj->active;
+    persistent = obj->persistent;
+    g_mutex_unlock(&obj->lock);
+    live = (flags & NETWORK_UPDATE_AFFECT_LIVE) || (!flags && active);
+    config = (flags & NETWORK_UPDATE_AFFECT_CONFIG) || (!flags && !active);
+    if (live && !active)
+        virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("network is not running"));
+    else if (config && !persistent)
+        virErrorSet(error, VIR_ERR_OPERATION_INVALID,
+                    _("cannot change the persistent configuration of a transient network"));
+    else
+        ok = networkUpdateLocked(obj, command, parent_index, xml, live, config, error);
+    virObjJobEnd(&obj->job);
+    networkObjUnref(obj);
+    return ok;
+}
+
 static GArray *
 networkGetDHCPLeases(virCaller *c, const virNetworkHandle *net, const char *mac,
                      unsigned int flags, GError **error)
@@ -632,6 +716,7 @@ static const virNetworkDriver networkDriver = {
     .networkCreateXML = networkCreateXML,
     .networkDestroy = networkDestroy,
     .networkGetDHCPLeases = networkGetDHCPLeases,
+    .networkUpdate = networkUpdate,
     .networkPortAllocate = networkPortAllocate,
     .networkPortPlugged = networkPortPlugged,
     .networkPortRelease = networkPortRelease,

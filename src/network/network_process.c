@@ -8,6 +8,8 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -463,6 +465,35 @@ networkDnsmasqStop(virNetworkDriverState *drv, const virNetworkDef *def)
     }
 }
 
+/* The static hosts changed: their files again, and dnsmasq re-reads them
+ * (SIGHUP), without a restart. */
+static gboolean
+networkDnsmasqReload(virNetworkDriverState *drv, const virNetworkDef *def, GError **error)
+{
+    g_autofree char *hosts_path = networkDnsmasqPath(drv, def, "hosts");
+    g_autofree char *addn_path = networkDnsmasqPath(drv, def, "addnhosts");
+    g_autofree char *hosts = NULL;
+    g_autofree char *addn = NULL;
+    g_autoptr(GError) err = NULL;
+    int pidfd;
+
+    if (!virNetworkDnsmasqNeeded(def))
+        return TRUE;
+    hosts = virNetworkDnsmasqHostsFile(def);
+    addn = virNetworkDnsmasqAddnHosts(def);
+    if (!virFileWriteAtomic(hosts_path, hosts, -1, 0644, &err) ||
+        !virFileWriteAtomic(addn_path, addn, -1, 0644, &err)) {
+        virErrorPropagate(error, g_steal_pointer(&err), VIR_ERR_OPERATION_FAILED);
+        return FALSE;
+    }
+    if ((pidfd = networkDnsmasqFind(drv, def)) < 0)
+        return networkDnsmasqStart(drv, def, error);
+    if (pidfd_send_signal(pidfd, SIGHUP, NULL, 0) < 0)
+        g_warning(_("network '%s': cannot signal dnsmasq: %s"), def->name, g_strerror(errno));
+    close(pidfd);
+    return TRUE;
+}
+
 /* After a restart: a dnsmasq that went away is started again. */
 static gboolean
 networkDnsmasqRepair(virNetworkDriverState *drv, const virNetworkDef *def, GError **error)
@@ -619,6 +650,38 @@ networkProcessStop(virNetworkDriverState *drv, virNetworkObj *obj)
     g_info(_("network '%s' stopped"), live->name);
     networkEmitEvent(obj, VIR_NETWORK_EVENT_STOPPED);
     networkSetInactive(obj);
+}
+
+/**
+ * networkProcessUpdateLive:
+ * @def: (transfer full): the new live definition of @obj (same bridge,
+ *   addresses and mode: only DHCP hosts changed)
+ *
+ * With the job held, @obj active: takes @def, has dnsmasq re-read its
+ * hosts, saves the status, then runs the 'updated' hook (a failure is
+ * logged).
+ */
+gboolean
+networkProcessUpdateLive(virNetworkDriverState *drv, virNetworkObj *obj, virNetworkDef *def,
+                         GError **error)
+{
+    g_autoptr(virNetworkDef) old = NULL;
+
+    g_mutex_lock(&obj->lock);
+    old = obj->def;
+    obj->def = def;
+    g_mutex_unlock(&obj->lock);
+    if (!networkDnsmasqReload(drv, def, error)) {
+        g_mutex_lock(&obj->lock);
+        obj->def = g_steal_pointer(&old);
+        g_mutex_unlock(&obj->lock);
+        virNetworkDefFree(def);
+        return FALSE;
+    }
+    if (!networkStatusSave(drv, obj, NETWORK_STATUS_RUNNING, error))
+        return FALSE;
+    networkHookLogged(obj, VIR_HOOK_NETWORK_OP_UPDATED, VIR_HOOK_SUBOP_BEGIN);
+    return TRUE;
 }
 
 /**

@@ -64,6 +64,8 @@ gboolean networkProcessStart(virNetworkDriverState *drv, virNetworkObj *obj, GEr
 void networkProcessStop(virNetworkDriverState *drv, virNetworkObj *obj);
 gboolean networkProcessPortHook(virNetworkObj *obj, const virNetworkPortReq *req, int op,
                                 gboolean reconnect, GError **error);
+gboolean networkProcessUpdateLive(virNetworkDriverState *drv, virNetworkObj *obj,
+                                  virNetworkDef *def, GError **error);
 GArray *networkProcessGetLeases(virNetworkDriverState *drv, virNetworkObj *obj, const char *mac,
                                 GError **error);
 

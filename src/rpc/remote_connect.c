@@ -39,7 +39,8 @@ remoteConnectSupportsFeature(remoteCall *call, void *args, void *ret, GError **e
     /* PINGs are answered on the I/O path; 360/361 are accepted */
     r->value = a->value == VIR_NET_FEATURE_PROGRAM_KEEPALIVE ||
                a->value == VIR_NET_FEATURE_REMOTE_EVENT_CALLBACK ||
-               a->value == VIR_NET_FEATURE_REMOTE_CLOSE_CALLBACK;
+               a->value == VIR_NET_FEATURE_REMOTE_CLOSE_CALLBACK ||
+               a->value == VIR_NET_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER;
     /* a client only asks when it runs keepalive itself, so it answers
      * ours (as with libvirtd) */
     if (a->value == VIR_NET_FEATURE_PROGRAM_KEEPALIVE)

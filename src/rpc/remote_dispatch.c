@@ -169,6 +169,8 @@ static const remoteProcedureInfo remoteProcedures[REMOTE_PROC_LAST] = {
                 remoteNetworkGetAutostart),
     REMOTE_PROC(NETWORK_GET_BRIDGE_NAME, "virNetworkGetBridgeName", N, 0, NetworkMsg, StringMsg,
                 remoteNetworkGetBridgeName),
+    REMOTE_PROC(NETWORK_UPDATE, "virNetworkUpdate", N, M, NetworkUpdateArgs, Void,
+                remoteNetworkUpdate),
     REMOTE_PROC(NETWORK_GET_DHCP_LEASES, "virNetworkGetDHCPLeases", N, 0,
                 NetworkGetDHCPLeasesArgs, NetworkGetDHCPLeasesRet, remoteNetworkGetDHCPLeases),
     REMOTE_PROC(NETWORK_IS_ACTIVE, "virNetworkIsActive", N, 0, NetworkMsg, IntMsg,

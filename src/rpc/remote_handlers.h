@@ -92,5 +92,6 @@ REMOTE_HANDLER(remoteNetworkGetAutostart);
 REMOTE_HANDLER(remoteNetworkSetAutostart);
 REMOTE_HANDLER(remoteNetworkGetBridgeName);
 REMOTE_HANDLER(remoteNetworkGetDHCPLeases);
+REMOTE_HANDLER(remoteNetworkUpdate);
 REMOTE_HANDLER(remoteNetworkIsActive);
 REMOTE_HANDLER(remoteNetworkIsPersistent);

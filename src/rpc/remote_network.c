@@ -234,6 +234,16 @@ remoteNetworkGetBridgeName(remoteCall *call, void *args, void *ret, GError **err
 }
 
 gboolean
+remoteNetworkUpdate(remoteCall *call, void *args, void *ret, GError **error)
+{
+    const remoteNetworkUpdateArgs *a = args;
+
+    REMOTE_NEED(call, call->netdrv->networkUpdate, error);
+    return call->netdrv->networkUpdate(&call->caller, &a->net, a->command, a->section,
+                                       a->parent_index, a->xml, a->flags, error);
+}
+
+gboolean
 remoteNetworkGetDHCPLeases(remoteCall *call, void *args, void *ret, GError **error)
 {
     const remoteNetworkGetDHCPLeasesArgs *a = args;

@@ -329,6 +329,16 @@ virNetXdrNetworkGetDHCPLeasesArgs(XDR *xdrs, void *obj)
            xdr_int(xdrs, &a->need_results) && xdr_u_int(xdrs, &a->flags);
 }
 
+bool_t
+virNetXdrNetworkUpdateArgs(XDR *xdrs, void *obj)
+{
+    remoteNetworkUpdateArgs *a = obj;
+
+    return virNetXdrNetwork(xdrs, &a->net) && xdr_u_int(xdrs, &a->command) &&
+           xdr_u_int(xdrs, &a->section) && xdr_int(xdrs, &a->parent_index) &&
+           virNetXdrString(xdrs, &a->xml) && xdr_u_int(xdrs, &a->flags);
+}
+
 static bool_t
 virNetXdrDHCPLease(XDR *xdrs, void *obj)
 {

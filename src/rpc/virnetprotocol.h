@@ -60,6 +60,8 @@ typedef enum {
 
 /* CONNECT_SUPPORTS_FEATURE values virtd claims */
 #define VIR_NET_FEATURE_PROGRAM_KEEPALIVE     10
+/* the server takes virNetworkUpdate's command and section in the right order */
+#define VIR_NET_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER 16
 #define VIR_NET_FEATURE_REMOTE_EVENT_CALLBACK 14
 #define VIR_NET_FEATURE_REMOTE_CLOSE_CALLBACK 15
 
@@ -143,6 +145,7 @@ typedef enum {
     REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE = 318,
     REMOTE_PROC_DOMAIN_EVENT_CALLBACK_REBOOT = 319,
     REMOTE_PROC_DOMAIN_EVENT_CALLBACK_WATCHDOG = 321,
+    REMOTE_PROC_NETWORK_UPDATE = 291,
     REMOTE_PROC_NETWORK_GET_DHCP_LEASES = 341,
     REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS = 350,
     REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK = 360,
@@ -230,6 +233,15 @@ typedef struct {
     virNetworkHandle net;
     int value;
 } remoteNetworkIntArgs;
+
+typedef struct {
+    virNetworkHandle net;
+    unsigned int command;
+    unsigned int section;
+    int parent_index;
+    char *xml;
+    unsigned int flags;
+} remoteNetworkUpdateArgs;
 
 typedef struct {
     virNetworkHandle net;
@@ -371,6 +383,7 @@ bool_t virNetXdrListAllArgs(XDR *xdrs, void *obj);
 bool_t virNetXdrListAllDomainsRet(XDR *xdrs, void *obj);
 bool_t virNetXdrListAllNetworksRet(XDR *xdrs, void *obj);
 bool_t virNetXdrNetworkGetDHCPLeasesArgs(XDR *xdrs, void *obj);
+bool_t virNetXdrNetworkUpdateArgs(XDR *xdrs, void *obj);
 bool_t virNetXdrNetworkGetDHCPLeasesRet(XDR *xdrs, void *obj);
 bool_t virNetXdrStringListRet(XDR *xdrs, void *obj);
 bool_t virNetXdrIntListRet(XDR *xdrs, void *obj);

@@ -7,8 +7,11 @@ back (and repairs what went missing).
 
 import json
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -496,3 +499,64 @@ def test_no_dnsmasq_without_dhcp_or_dns(netv, tmp_path):
     run(v, "net-start", "plain")
     assert dnsmasq_pid(v, "plain") is None
     run(v, "net-destroy", "plain")
+
+
+# ---------------------------------------------------------------------------
+# net-update
+
+
+@pytest.fixture
+def open_run_dir():
+    """A run directory dnsmasq's own user can reach (pytest's are 0700)."""
+    d = Path(tempfile.mkdtemp(prefix="virtd-run-", dir="/tmp"))
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+HOST = "<host mac='52:54:00:12:34:56' ip='192.168.150.99'/>"
+
+
+def test_net_update_dhcp_host(virtd_factory, tmp_path, guest_ns, open_run_dir):
+    """net-update adds a static DHCP host to the running network (dnsmasq
+    re-reads its hosts, no restart: a client then gets that address) and
+    to its definition; 'updated' runs; delete takes it away again."""
+    v = virtd_factory(run_dir=open_run_dir)
+    v.install_hook("network")
+    v.start()
+    define(v, tmp_path)
+    run(v, "net-start", "n1")
+    pid = dnsmasq_pid(v)
+    run(v, "net-update", "n1", "add", "ip-dhcp-host", HOST, "--live", "--config")
+    assert dnsmasq_pid(v) == pid, "re-read, not restarted"
+    assert HOST in run(v, "net-dumpxml", "n1").stdout
+    assert HOST in run(v, "net-dumpxml", "n1", "--inactive").stdout
+    assert "52:54:00:12:34:56,192.168.150.99" in \
+        (v.run_dir / "network" / "n1.hosts").read_text()
+    assert net_calls(v) == START + [("updated", "begin", "-")]
+    # a real client gets the address just added
+    plug_veth(v, guest_ns, "vbr150", "52:54:00:12:34:56")
+    p = subprocess.run(["nsenter", "-t", str(guest_ns), "-n", "busybox", "udhcpc", "-i", "vg1",
+                        "-f", "-q", "-n", "-t", "20", "-T", "2", "-s", "/bin/true"],
+                       capture_output=True, text=True, timeout=120, check=False)
+    assert p.returncode == 0, p
+    wait_for(lambda: "192.168.150.99" in run(v, "net-dhcp-leases", "n1").stdout,
+             what="the static address leased")
+    # refused updates change nothing
+    p = run(v, "net-update", "n1", "add", "ip-dhcp-host",
+            "<host mac='52:54:00:12:34:57' ip='10.1.1.1'/>", "--live", check=False)
+    assert p.returncode == 1
+    assert "DHCP host address '10.1.1.1' is not inside network '192.168.150.1/24'" in p.stderr
+    p = run(v, "net-update", "n1", "add", "dns-host",
+            "<host ip='192.168.150.2'><hostname>x</hostname></host>", check=False)
+    assert p.returncode == 1
+    assert "can't update the 'dns-host' section of a network" in p.stderr
+    p = run(v, "net-update", "n1", "delete", "ip-dhcp-host",
+            "<host mac='52:54:00:00:00:01'/>", check=False)
+    assert "couldn't locate a matching dhcp host entry in network 'n1'" in p.stderr
+    # delete, live only: the definition keeps it
+    run(v, "net-update", "n1", "delete", "ip-dhcp-host", HOST, "--live")
+    assert HOST not in run(v, "net-dumpxml", "n1").stdout
+    assert HOST in run(v, "net-dumpxml", "n1", "--inactive").stdout
+    assert "192.168.150.99" not in (v.run_dir / "network" / "n1.hosts").read_text()
+    run(v, "net-destroy", "n1")
