@@ -33,6 +33,7 @@ test_defaults(void)
     g_assert_cmpstr(cfg->run_dir, ==, VIRTD_DEFAULT_RUN_DIR);
     g_assert_cmpstr(virHookConfigGetDir(cfg->hooks), ==, VIRTD_DEFAULT_HOOKS_DIR);
     g_assert_cmpint(cfg->reconnect_failure, ==, VIR_CONF_RECONNECT_FAILURE_KEEP);
+    g_assert_cmpint(cfg->network_port_ops, ==, VIR_CONF_NETWORK_PORT_OPS_PLUGGED);
     g_assert_cmpstr(cfg->qemu_emulator, ==, "/usr/bin/qemu-system-x86_64");
     g_assert_cmpuint(cfg->qemu_job_wait, ==, 60);
     g_assert_cmpuint(cfg->server.max_clients, ==, 5000);
@@ -67,6 +68,7 @@ test_full(void)
                                        "timeout.qemu.prepare = 5\n"
                                        "timeout.network.port-created = 7\n"
                                        "reconnect_failure = kill\n"
+                                       "network_port_ops = port-created\n"
                                        "allow_unsafe_permissions = true\n"
                                        "[qemu]\n"
                                        "emulator = /opt/qemu/bin/qemu-system-x86_64\n"
@@ -90,6 +92,7 @@ test_full(void)
     g_assert_cmpstr(cfg->run_dir, ==, "/srv/run");
     g_assert_cmpstr(virHookConfigGetDir(cfg->hooks), ==, "/srv/hooks");
     g_assert_cmpint(cfg->reconnect_failure, ==, VIR_CONF_RECONNECT_FAILURE_KILL);
+    g_assert_cmpint(cfg->network_port_ops, ==, VIR_CONF_NETWORK_PORT_OPS_PORT_CREATED);
     g_assert_cmpstr(cfg->qemu_emulator, ==, "/opt/qemu/bin/qemu-system-x86_64");
     g_assert_cmpuint(cfg->qemu_job_wait, ==, 5);
     g_assert_cmpuint(cfg->server.max_clients, ==, 100);
@@ -141,6 +144,8 @@ static const BadCase badCases[] = {
      "[hooks] timeout.lxc.migrate: unknown lxc hook operation 'migrate'"},
     {"[hooks]\nreconnect_failure = maybe\n", VIR_CONF_ERROR_VALUE,
      "[hooks] reconnect_failure: must be 'keep' or 'kill'"},
+    {"[hooks]\nnetwork_port_ops = port-added\n", VIR_CONF_ERROR_VALUE,
+     "[hooks] network_port_ops: must be 'plugged' or 'port-created'"},
     {"[hooks]\nallow_unsafe_permissions = perhaps\n", VIR_CONF_ERROR_VALUE,
      "[hooks] allow_unsafe_permissions: must be true or false"},
     {"[hooks]\ndir = hooks\n", VIR_CONF_ERROR_VALUE, "[hooks] dir: must be an absolute path"},

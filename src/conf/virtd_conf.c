@@ -20,6 +20,7 @@ virConfErrorQuark(void)
 }
 
 VIR_ENUM_IMPL(virConfReconnectFailure, VIR_CONF_RECONNECT_FAILURE_LAST, "keep", "kill");
+VIR_ENUM_IMPL(virConfNetworkPortOps, VIR_CONF_NETWORK_PORT_OPS_LAST, "plugged", "port-created");
 
 /* Timeouts above this are surely a mistake (one day). */
 #define CONF_MAX_TIMEOUT 86400
@@ -208,6 +209,15 @@ virtdConfigLoadHooksKey(virtdConfig *cfg, GKeyFile *kf, const char *path, const 
         if (!virtdConfigGetBool(kf, path, "hooks", key, &b, error))
             return FALSE;
         virHookConfigSetAllowUnsafe(cfg->hooks, b);
+        return TRUE;
+    }
+    if (g_str_equal(key, "network_port_ops")) {
+        g_autofree char *v = g_key_file_get_string(kf, "hooks", key, NULL);
+        int ops = virConfNetworkPortOpsTypeFromString(v ? g_strstrip(v) : NULL);
+        if (ops < 0)
+            return virtdConfigBadValue(path, "hooks", key,
+                                       _("must be 'plugged' or 'port-created'"), error);
+        cfg->network_port_ops = ops;
         return TRUE;
     }
     if (g_str_equal(key, "reconnect_failure")) {

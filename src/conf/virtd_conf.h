@@ -35,12 +35,21 @@ typedef struct {
     guint input_budget;       /* MiB */
 } virtdServerConfig;
 
+/* [hooks] network_port_ops: the names and input of the network port hooks */
+typedef enum {
+    VIR_CONF_NETWORK_PORT_OPS_PLUGGED,      /* plugged/unplugged: interface+network+domain */
+    VIR_CONF_NETWORK_PORT_OPS_PORT_CREATED, /* port-created/port-deleted: network+networkport */
+    VIR_CONF_NETWORK_PORT_OPS_LAST
+} virConfNetworkPortOps;
+VIR_ENUM_DECL(virConfNetworkPortOps);
+
 typedef struct {
     char *path;              /* the file it came from, NULL for defaults */
     char *conf_dir;
     char *state_dir;
     char *run_dir;
     virConfReconnectFailure reconnect_failure;
+    virConfNetworkPortOps network_port_ops;
     char *qemu_emulator;     /* [qemu] emulator: when a domain has no <emulator> */
     guint qemu_job_wait;     /* [qemu] job_wait: seconds a call waits for a busy guest */
     virHookConfig *hooks;    /* hooks dir, timeouts, permission check */

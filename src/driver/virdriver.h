@@ -126,7 +126,9 @@ void virNetworkDHCPLeaseClear(virNetworkDHCPLease *lease);
 typedef struct {
     const char *network;          /* the network's name */
     const char *portid;           /* the port's UUID; NULL when allocating a new one */
-    const char *dom_name;         /* the guest's, for messages */
+    const char *dom_name;         /* the guest's */
+    const char *dom_uuid;         /* the guest's, as a string */
+    const char *mac;              /* the interface's */
     const char *iface_xml;        /* its <interface>, live (target dev, MAC) */
     const char *dom_xml;          /* the guest's live XML */
     /* the guest's job: a hook calling back about the guest fails fast */

@@ -571,9 +571,19 @@ networkPortPlugged(const virNetworkPortReq *req, gboolean reconnect, GError **er
 
     if (!obj)
         return FALSE;
-    ok = networkProcessPortHook(obj, req, VIR_HOOK_NETWORK_OP_PLUGGED, reconnect, error);
+    ok = networkProcessPortHook(&networkState, obj, req, TRUE, reconnect, error);
     networkObjUnref(obj);
     return ok;
+}
+
+static void
+networkPortHookLogged(virNetworkObj *obj, const virNetworkPortReq *req)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!networkProcessPortHook(&networkState, obj, req, FALSE, FALSE, &err))
+        g_warning(_("network '%s' hook failed, ignored: %s"),
+                  networkState.port_created ? "port-deleted" : "unplugged", err->message);
 }
 
 static void
@@ -586,8 +596,10 @@ networkPortRelease(const virNetworkPortReq *req)
         g_warning(_("cannot release the port of domain '%s': %s"), req->dom_name, err->message);
         return;
     }
-    if (!networkProcessPortHook(obj, req, VIR_HOOK_NETWORK_OP_UNPLUGGED, FALSE, &err))
-        g_warning(_("network 'unplugged' hook failed, ignored: %s"), err->message);
+    /* 'unplugged' sees the port still counted; 'port-deleted' (libvirt
+     * >= 5.5) sees it gone */
+    if (!networkState.port_created)
+        networkPortHookLogged(obj, req);
     g_mutex_lock(&obj->lock);
     for (guint i = 0; i < obj->ports->len; i++) {
         virNetworkPort *port = g_ptr_array_index(obj->ports, i);
@@ -598,6 +610,8 @@ networkPortRelease(const virNetworkPortReq *req)
         }
     }
     g_mutex_unlock(&obj->lock);
+    if (networkState.port_created)
+        networkPortHookLogged(obj, req);
     networkObjUnref(obj);
 }
 

@@ -23,6 +23,7 @@
 #include "vircommand.h"
 #include "virnetdev.h"
 #include "virprocess.h"
+#include "virxml.h"
 
 #define NETWORK_DNSMASQ_BINARY "/usr/sbin/dnsmasq"
 /* how long dnsmasq has to exit after SIGTERM */
@@ -184,29 +185,63 @@ networkHook(virNetworkObj *obj, virHookNetworkOp op, virHookSubop subop, GError 
     return TRUE;
 }
 
+/* libvirt >= 5.5's description of a port (network_port_ops = port-created) */
+static char *
+networkPortXML(const virNetworkPortReq *req, const char *bridge)
+{
+    virXMLWriter w;
+
+    virXMLWriterInit(&w);
+    virXMLWriterStart(&w, "networkport", NULL);
+    virXMLWriterText(&w, "uuid", req->portid, NULL);
+    virXMLWriterStart(&w, "owner", NULL);
+    virXMLWriterText(&w, "name", req->dom_name, NULL);
+    virXMLWriterText(&w, "uuid", req->dom_uuid, NULL);
+    virXMLWriterEnd(&w, "owner");
+    virXMLWriterEmpty(&w, "mac", "address", req->mac, NULL);
+    virXMLWriterEmpty(&w, "plug", "type", "network", "bridge", bridge, NULL);
+    virXMLWriterEnd(&w, "networkport");
+    return virXMLWriterFinish(&w);
+}
+
 /**
  * networkProcessPortHook:
- * @op: VIR_HOOK_NETWORK_OP_PLUGGED or _UNPLUGGED
+ * @plug: 'plugged' (or 'port-created'), else 'unplugged' ('port-deleted')
  *
- * A port hook: the interface, the network's live XML and the guest's, in
- * <hookData>, as the network hooks were designed.
+ * A port hook.  By default as the network hooks were designed: 'plugged'
+ * and 'unplugged' with the interface, the network's live XML and the
+ * guest's in <hookData>; with network_port_ops = port-created, libvirt
+ * >= 5.5's 'port-created' and 'port-deleted' with the network and the
+ * <networkport>, the guest's XML still appended.
  */
 gboolean
-networkProcessPortHook(virNetworkObj *obj, const virNetworkPortReq *req, int op,
-                       gboolean reconnect, GError **error)
+networkProcessPortHook(virNetworkDriverState *drv, virNetworkObj *obj,
+                       const virNetworkPortReq *req, gboolean plug, gboolean reconnect,
+                       GError **error)
 {
     char uuid[VIR_UUID_STRING_BUFLEN];
     g_autofree char *net_xml = NULL;
+    g_autofree char *port_xml = NULL;
     g_autoptr(GString) input = g_string_new("<hookData>\n");
     g_autoptr(GError) err = NULL;
     virHookContext ctx = {0};
+    int op;
 
     g_mutex_lock(&obj->lock);
     virUUIDFormat(obj->def->uuid, uuid);
     net_xml = virNetworkDefFormatLive(obj->def, obj->ports->len);
+    if (drv->port_created)
+        port_xml = networkPortXML(req, obj->def->bridge.name);
     g_mutex_unlock(&obj->lock);
-    networkIndent(input, req->iface_xml);
-    networkIndent(input, net_xml);
+    if (drv->port_created) {
+        op = plug ? VIR_HOOK_NETWORK_OP_PORT_CREATED : VIR_HOOK_NETWORK_OP_PORT_DELETED;
+        networkIndent(input, net_xml);
+        networkIndent(input, port_xml);
+    } else {
+        op = plug ? VIR_HOOK_NETWORK_OP_PLUGGED : VIR_HOOK_NETWORK_OP_UNPLUGGED;
+        networkIndent(input, req->iface_xml);
+        networkIndent(input, net_xml);
+    }
     networkIndent(input, req->dom_xml);
     g_string_append(input, "</hookData>");
 
@@ -949,6 +984,7 @@ networkProcessInit(virNetworkDriverState *drv, const virtdConfig *cfg, GError **
     g_autoptr(GError) err = NULL;
 
     drv->status_dir = g_build_filename(cfg->run_dir, "network", NULL);
+    drv->port_created = cfg->network_port_ops == VIR_CONF_NETWORK_PORT_OPS_PORT_CREATED;
     drv->lease_dir = g_build_filename(cfg->state_dir, "network", NULL);
     virObjReconnectInit(&drv->reconnect, &networkReconnectOps, drv, cfg->reconnect_failure);
     /* 0755: dnsmasq reads its hosts files as its own user */

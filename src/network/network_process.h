@@ -58,12 +58,14 @@ typedef struct {
     char *status_dir;       /* <run_dir>/network: status files, dnsmasq's files */
     char *lease_dir;        /* <state_dir>/network: dnsmasq's leases */
     virObjReconnect reconnect;
+    gboolean port_created;  /* [hooks] network_port_ops = port-created */
 } virNetworkDriverState;
 
 gboolean networkProcessStart(virNetworkDriverState *drv, virNetworkObj *obj, GError **error);
 void networkProcessStop(virNetworkDriverState *drv, virNetworkObj *obj);
-gboolean networkProcessPortHook(virNetworkObj *obj, const virNetworkPortReq *req, int op,
-                                gboolean reconnect, GError **error);
+gboolean networkProcessPortHook(virNetworkDriverState *drv, virNetworkObj *obj,
+                                const virNetworkPortReq *req, gboolean plug, gboolean reconnect,
+                                GError **error);
 gboolean networkProcessUpdateLive(virNetworkDriverState *drv, virNetworkObj *obj,
                                   virNetworkDef *def, GError **error);
 GArray *networkProcessGetLeases(virNetworkDriverState *drv, virNetworkObj *obj, const char *mac,

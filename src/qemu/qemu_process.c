@@ -633,9 +633,12 @@ qemuProcessCheckDef(virDomainObj *obj, GError **error)
  * the caller's @iface_xml / @dom_xml). */
 static void
 qemuProcessPortReq(virDomainObj *obj, virDomainNetDef *net, virNetworkPortReq *req,
-                   char **iface_xml, char **dom_xml)
+                   char **iface_xml, char **dom_xml, char *uuid)
 {
     g_mutex_lock(&obj->lock);
+    virUUIDFormat(obj->def->uuid, uuid);
+    req->dom_uuid = uuid;
+    req->mac = net->mac;
     *iface_xml = virDomainNetDefFormatString(net);
     *dom_xml = virDomainDefFormat(obj->def, obj->id, 0);
     req->network = net->source;
@@ -659,6 +662,7 @@ qemuProcessAllocatePorts(virDomainObj *obj, gboolean portid_kept, GError **error
     for (guint i = 0; i < obj->def->interfaces->len; i++) {
         virDomainNetDef *net = g_ptr_array_index(obj->def->interfaces, i);
         virNetworkPortReq req = {0};
+        char uuid[VIR_UUID_STRING_BUFLEN];
         g_autofree char *iface_xml = NULL;
         g_autofree char *dom_xml = NULL;
         g_autofree char *bridge = NULL;
@@ -666,7 +670,7 @@ qemuProcessAllocatePorts(virDomainObj *obj, gboolean portid_kept, GError **error
 
         if (net->type != VIR_DOMAIN_NET_TYPE_NETWORK || (portid_kept && !net->portid))
             continue;
-        qemuProcessPortReq(obj, net, &req, &iface_xml, &dom_xml);
+        qemuProcessPortReq(obj, net, &req, &iface_xml, &dom_xml, uuid);
         if (!portid_kept)
             req.portid = NULL;
         if (!netdrv->networkPortAllocate(&req, &bridge, &portid, error))
@@ -690,12 +694,13 @@ qemuProcessPlugPorts(virDomainObj *obj, gboolean reconnect, GError **error)
     for (guint i = 0; i < obj->def->interfaces->len; i++) {
         virDomainNetDef *net = g_ptr_array_index(obj->def->interfaces, i);
         virNetworkPortReq req = {0};
+        char uuid[VIR_UUID_STRING_BUFLEN];
         g_autofree char *iface_xml = NULL;
         g_autofree char *dom_xml = NULL;
 
         if (net->type != VIR_DOMAIN_NET_TYPE_NETWORK || !net->portid)
             continue;
-        qemuProcessPortReq(obj, net, &req, &iface_xml, &dom_xml);
+        qemuProcessPortReq(obj, net, &req, &iface_xml, &dom_xml, uuid);
         if (!netdrv->networkPortPlugged(&req, reconnect, error))
             return FALSE;
     }
@@ -711,12 +716,13 @@ qemuProcessReleasePorts(virDomainObj *obj)
     for (guint i = 0; netdrv && i < obj->def->interfaces->len; i++) {
         virDomainNetDef *net = g_ptr_array_index(obj->def->interfaces, i);
         virNetworkPortReq req = {0};
+        char uuid[VIR_UUID_STRING_BUFLEN];
         g_autofree char *iface_xml = NULL;
         g_autofree char *dom_xml = NULL;
 
         if (net->type != VIR_DOMAIN_NET_TYPE_NETWORK || !net->portid)
             continue;
-        qemuProcessPortReq(obj, net, &req, &iface_xml, &dom_xml);
+        qemuProcessPortReq(obj, net, &req, &iface_xml, &dom_xml, uuid);
         netdrv->networkPortRelease(&req);
         g_mutex_lock(&obj->lock);
         g_clear_pointer(&net->portid, g_free);

@@ -301,3 +301,35 @@ def test_port_forward_hook_reaches_the_guest(virtd_factory, guest_files, tmp_pat
     rules = ns_run(v.pid, "nft", "list", "ruleset").stdout
     assert "192.168.150.77" not in rules, rules
     run(v, "net-destroy", "n1")
+
+
+def test_port_created_ops(virtd_factory, guest_files, tmp_path):
+    """[hooks] network_port_ops = port-created: libvirt >= 5.5's names and
+    input (the network and the <networkport>), the guest still appended."""
+    v = virtd_factory(hooks_config={"network_port_ops": "port-created"})
+    v.install_hook("qemu")
+    v.install_hook("network")
+    seen = tmp_path / "stdin"
+    seen.mkdir()
+    write_script(v.hook_path("network", "20-stdin"), f'#!/bin/sh\ncat > "{seen}/$2.xml"\n')
+    v.start()
+    define(v, tmp_path)
+    run(v, "net-start", "n1")
+    g = Guest(v, guest_files, extra_devices=NIC)
+    g.start()
+    created = [("network", "port-created", "begin", "-")]
+    deleted = [("network", "port-deleted", "begin", "-")]
+    assert guest_calls(v) == q(START[0]) + created + q(*START[1:])
+    text = (seen / "port-created.xml").read_text()
+    portid = re.search(r"portid='([0-9a-f-]{36})'", run(v, "dumpxml", "g1").stdout).group(1)
+    uuid = run(v, "domuuid", "g1").stdout.strip()
+    assert (f"  <networkport>\n    <uuid>{portid}</uuid>\n    <owner>\n      <name>g1</name>\n"
+            f"      <uuid>{uuid}</uuid>\n    </owner>\n"
+            "    <mac address='52:54:00:aa:bb:01'/>\n"
+            "    <plug type='network' bridge='vbr150'/>\n  </networkport>\n") in text, text
+    assert text.startswith("<hookData>\n  <network connections='1'>\n"), text
+    run(v, "destroy", "g1")
+    stop = stop_calls("destroyed")
+    assert guest_calls(v)[4:] == q(stop[0]) + deleted + q(stop[1])
+    assert (seen / "port-deleted.xml").read_text().startswith("<hookData>\n  <network>\n")
+    run(v, "net-destroy", "n1")
