@@ -573,6 +573,18 @@ class VirtdInstance:
             except subprocess.TimeoutExpired:
                 pass
 
+    def kill_network_daemons(self):
+        """Teardown: the networks' dnsmasq outlive virtd by design (and keep
+        its network namespace alive): SIGKILL, by pid, those of this
+        instance still there."""
+        want = f"--conf-file={self.run_dir}/network/".encode()
+        for p in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if want in p.read_bytes():
+                    os.kill(int(p.parent.name), signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+
     # -- logs ---------------------------------------------------------------
 
     def log_text(self):
@@ -641,6 +653,7 @@ class VirtdFactory:
         _OPEN_FACTORIES.remove(self)
         for inst in self.instances:
             inst.kill()
+            inst.kill_network_daemons()
         self.check_sanitizer_reports()
 
 
