@@ -685,6 +685,15 @@ qemuProcessAllocatePorts(virDomainObj *obj, gboolean portid_kept, GError **error
     return TRUE;
 }
 
+/* The ports are recorded before their hooks run: a virtd killed during
+ * 'plugged' finds them, and the failed start it finishes unplugs them. */
+static gboolean
+qemuProcessSavePorts(qemuDriver *drv, virDomainObj *obj)
+{
+    qemuDomainSaveStatus(drv, obj);
+    return TRUE;
+}
+
 /* The network 'plugged' hook of each port (the taps exist). */
 static gboolean
 qemuProcessPlugPorts(virDomainObj *obj, gboolean reconnect, GError **error)
@@ -893,6 +902,7 @@ qemuProcessStart(qemuDriver *drv, virDomainObj *obj, GError **error)
     if (!qemuProcessHook(obj, VIR_HOOK_QEMU_OP_PREPARE, VIR_HOOK_SUBOP_BEGIN, NULL, NULL,
                          error) ||
         !qemuProcessAllocatePorts(obj, FALSE, error) ||
+        !qemuProcessSavePorts(drv, obj) ||
         !qemuProcessCreateTaps(obj, priv, error) ||
         !qemuProcessPlugPorts(obj, FALSE, error) ||
         !qemuProcessHook(obj, VIR_HOOK_QEMU_OP_START, VIR_HOOK_SUBOP_BEGIN, NULL, NULL,

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -333,3 +334,40 @@ def test_port_created_ops(virtd_factory, guest_files, tmp_path):
     assert guest_calls(v)[4:] == q(stop[0]) + deleted + q(stop[1])
     assert (seen / "port-deleted.xml").read_text().startswith("<hookData>\n  <network>\n")
     run(v, "net-destroy", "n1")
+
+
+def test_sigkill_during_plugged_hook(virtd_factory, guest_files, tmp_path, netns_holder):
+    """virtd killed while a guest's 'plugged' hook runs: once it is back,
+    the start is finished as a failed one (stopped, unplugged, release
+    failed), no tap is left, and the network is up, with no port."""
+    v = virtd_factory(netns=netns_holder)
+    mark = tmp_path / "in-plugged"
+    v.install_hook("qemu")
+    v.install_hook("network", body=f'[ "$2" = plugged ] && [ ! -e {mark} ] && '
+                                   f'{{ echo $$ > {mark}; exec sleep 60; }}\nexit 0\n')
+    v.start()
+    define(v, tmp_path)
+    run(v, "net-start", "n1")
+    g = Guest(v, guest_files, extra_devices=NIC)
+    starter = subprocess.Popen(["virsh", "-c", uri(v.run_dir / "virtd-sock"), "start", "g1"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: mark.exists() and mark.read_text().strip(), what="the plugged hook")
+    v.kill()
+    os.kill(int(mark.read_text()), signal.SIGKILL)
+    starter.wait(timeout=60)
+    before = len(calls(v))
+    v.start()
+    stop = stop_calls("failed")
+    want = [("network", "reconnect", "begin", "-")] + q(stop[0]) + UNPLUGGED + q(stop[1])
+    wait_for(lambda: calls(v)[before:] == want,
+             what=lambda: f"{want}, got {calls(v)[before:]}")
+    assert tap_master_ns(netns_holder, "vnet0") is None, "no tap left"
+    g.wait_state("shut off (failed)")
+    assert "connections=" not in run(v, "net-dumpxml", "n1").stdout
+    run(v, "net-destroy", "n1")
+
+
+def tap_master_ns(netns, tap):
+    out = subprocess.run(["nsenter", f"--net={netns}", "ip", "-j", "link", "show", tap],
+                         capture_output=True, text=True, check=False)
+    return json.loads(out.stdout)[0].get("master") if out.returncode == 0 else None
