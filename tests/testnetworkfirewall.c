@@ -103,5 +103,6 @@ testNetworkFirewallDefLoad(const char *path, GError **error)
     ports = g_key_file_get_string(kf, GROUP, "nat-ports", NULL);
     if (ports && !testSetPorts(def, path, ports, error))
         return NULL;
+    def->forward_dev = g_key_file_get_string(kf, GROUP, "forward-dev", NULL);
     return g_steal_pointer(&def);
 }

@@ -145,6 +145,7 @@ virNetworkFirewallDefFree(virNetworkFirewallDef *def)
         return;
     g_free(def->name);
     g_free(def->bridge);
+    g_free(def->forward_dev);
     g_ptr_array_unref(def->subnets);
     g_free(def);
 }
@@ -158,22 +159,35 @@ virNetworkFirewallNetFree(gpointer data)
     g_free(net);
 }
 
-/* The bridge name goes into identifiers and quoted strings of the rules:
- * only characters nft takes in both, and none that means something in a
- * quoted interface name ('*' is a wildcard there). */
+/* An interface name goes into quoted strings of the rules (the bridge's
+ * into identifiers too): only characters nft takes in both, and none that
+ * means something in a quoted interface name ('*' is a wildcard there). */
+static gboolean
+virNetworkFirewallIfnameOK(const char *name)
+{
+    size_t len = name ? strlen(name) : 0;
+    gboolean ok = len > 0 && len <= VIR_NETWORK_FIREWALL_IFNAME_MAX;
+
+    for (const char *p = name; ok && *p; p++)
+        ok = g_ascii_isalnum(*p) || *p == '_' || *p == '.' || *p == '-';
+    return ok;
+}
+
 static gboolean
 virNetworkFirewallBridgeCheck(const virNetworkFirewallDef *def, GError **error)
 {
-    size_t len = def->bridge ? strlen(def->bridge) : 0;
-    gboolean ok = len > 0 && len <= VIR_NETWORK_FIREWALL_IFNAME_MAX;
-
-    for (const char *p = def->bridge; ok && *p; p++)
-        ok = g_ascii_isalnum(*p) || *p == '_' || *p == '.' || *p == '-';
-    if (!ok) {
+    if (!virNetworkFirewallIfnameOK(def->bridge)) {
         virErrorSet(error, VIR_ERR_CONFIG_UNSUPPORTED,
                     _("bridge name '%s' of network '%s' cannot be used in firewall rules: it "
                       "must be 1 to 15 letters, digits, '_', '.' or '-'"),
                     def->bridge ? def->bridge : "", def->name);
+        return FALSE;
+    }
+    if (def->forward_dev && !virNetworkFirewallIfnameOK(def->forward_dev)) {
+        virErrorSet(error, VIR_ERR_CONFIG_UNSUPPORTED,
+                    _("forward device '%s' of network '%s' cannot be used in firewall rules: "
+                      "it must be 1 to 15 letters, digits, '_', '.' or '-'"),
+                    def->forward_dev, def->name);
         return FALSE;
     }
     return TRUE;
@@ -329,15 +343,19 @@ virNetworkFirewallSubnetRules(GString *out, const char *chain, const virNetworkF
     for (guint i = 0; i < nets->len; i++) {
         const virNetworkFirewallNet *net = g_ptr_array_index(nets, i);
 
-        virNetworkFirewallRule(out, chain, "iifname \"%s\" %s saddr %s accept", def->bridge,
-                               net->match, net->cidr);
+        virNetworkFirewallRule(out, chain, "iifname \"%s\" %s%s%s%s saddr %s accept",
+                               def->bridge, def->forward_dev ? "oifname \"" : "",
+                               def->forward_dev ? def->forward_dev : "",
+                               def->forward_dev ? "\" " : "", net->match, net->cidr);
     }
     for (guint i = 0; i < nets->len; i++) {
         const virNetworkFirewallNet *net = g_ptr_array_index(nets, i);
         gboolean natted = def->mode == VIR_NETWORK_FIREWALL_NAT && net->family == AF_INET;
 
-        virNetworkFirewallRule(out, chain, "oifname \"%s\" %s daddr %s %saccept", def->bridge,
-                               net->match, net->cidr,
+        virNetworkFirewallRule(out, chain, "%s%s%soifname \"%s\" %s daddr %s %saccept",
+                               def->forward_dev ? "iifname \"" : "",
+                               def->forward_dev ? def->forward_dev : "",
+                               def->forward_dev ? "\" " : "", def->bridge, net->match, net->cidr,
                                natted ? "ct state established,related " : "");
     }
 }
@@ -368,6 +386,8 @@ virNetworkFirewallPostroutingRules(GString *out, const char *chain,
                                    const virNetworkFirewallDef *def, GPtrArray *nets)
 {
     static const char *const protos[] = {"tcp", "udp"};
+    g_autofree char *oif = def->forward_dev ? g_strdup_printf("oifname \"%s\" ", def->forward_dev)
+                                            : g_strdup("");
 
     for (guint i = 0; i < nets->len; i++) {
         const virNetworkFirewallNet *net = g_ptr_array_index(nets, i);
@@ -379,12 +399,12 @@ virNetworkFirewallPostroutingRules(GString *out, const char *chain,
                                net->cidr);
         for (guint p = 0; def->nat_port_start && p < G_N_ELEMENTS(protos); p++)
             virNetworkFirewallRule(out, chain,
-                                   "ip saddr %s ip daddr != %s meta l4proto %s masquerade to "
+                                   "%sip saddr %s ip daddr != %s meta l4proto %s masquerade to "
                                    ":%u-%u",
-                                   net->cidr, net->cidr, protos[p], def->nat_port_start,
+                                   oif, net->cidr, net->cidr, protos[p], def->nat_port_start,
                                    def->nat_port_end);
-        virNetworkFirewallRule(out, chain, "ip saddr %s ip daddr != %s masquerade", net->cidr,
-                               net->cidr);
+        virNetworkFirewallRule(out, chain, "%sip saddr %s ip daddr != %s masquerade", oif,
+                               net->cidr, net->cidr);
     }
 }
 

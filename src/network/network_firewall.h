@@ -45,6 +45,7 @@ typedef struct {
     GPtrArray *subnets;          /* of virNetworkFirewallSubnet, never NULL */
     unsigned int nat_port_start; /* <nat><port start end/>: masquerade tcp and udp */
     unsigned int nat_port_end;   /* to these source ports; 0, 0: any port */
+    char *forward_dev;           /* <forward dev>: forward only through it; NULL: any */
 } virNetworkFirewallDef;
 
 virNetworkFirewallDef *virNetworkFirewallDefNew(const char *name, const char *bridge,

@@ -304,6 +304,7 @@ networkFirewallDef(const virNetworkDef *def)
     else if (def->forward == VIR_NETWORK_FORWARD_OPEN)
         mode = VIR_NETWORK_FIREWALL_OPEN;
     fw = virNetworkFirewallDefNew(def->name, def->bridge.name, mode);
+    fw->forward_dev = g_strdup(def->forward_dev);
     if (mode == VIR_NETWORK_FIREWALL_NAT) {
         /* libvirt's default: masqueraded tcp and udp leave from unprivileged ports */
         fw->nat_port_start = def->nat_port.start ? def->nat_port.start
