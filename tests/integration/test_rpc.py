@@ -365,7 +365,9 @@ def test_client_hangs_up_mid_call(virtd_factory):
         c.close()              # without reading a single reply
     assert keeper.auth_list() == [0]
     keeper.close()
-    wait_for(lambda: open_fds(virtd) == fds, what=f"virtd's fds to come back to {fds}")
+    # <=: the count taken right after start may include a file start-up work
+    # (reconnect, autostart) still had open then
+    wait_for(lambda: open_fds(virtd) <= fds, what=f"virtd's fds to come back to {fds}")
     assert virtd.running()
 
 
