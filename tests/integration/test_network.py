@@ -560,3 +560,25 @@ def test_net_update_dhcp_host(virtd_factory, tmp_path, guest_ns, open_run_dir):
     assert HOST in run(v, "net-dumpxml", "n1", "--inactive").stdout
     assert "192.168.150.99" not in (v.run_dir / "network" / "n1.hosts").read_text()
     run(v, "net-destroy", "n1")
+
+
+def test_lifecycle_events(netv, tmp_path):
+    """net-event clients see Defined, Started, Stopped and Undefined."""
+    from rpcutil import OK, RawClient, xdr_int, xdr_opt_string, xdr_uint
+    from test_rpc import PROC_NETWORK_EVENT_LIFECYCLE, PROC_NETWORK_EVENT_REGISTER, read_event
+    v = netv
+    with RawClient(v.run_dir / "virtd-sock") as c:
+        assert c.call(1, xdr_opt_string(None) + xdr_uint(0)).status == OK   # CONNECT_OPEN
+        r = c.call_ok(PROC_NETWORK_EVENT_REGISTER, xdr_int(0) + xdr_uint(0))
+        cb = r.int()
+        define(v, tmp_path)
+        run(v, "net-start", "n1")
+        run(v, "net-destroy", "n1")
+        run(v, "net-undefine", "n1")
+        events = []
+        for _ in range(4):
+            e = read_event(c, PROC_NETWORK_EVENT_LIFECYCLE)
+            callback, name, _uuid, event, _detail = e.int(), e.string(), e.uuid(), e.int(), e.int()
+            events.append((callback, name, event))
+        # VIR_NETWORK_EVENT_DEFINED 0, UNDEFINED 1, STARTED 2, STOPPED 3
+        assert events == [(cb, "n1", 0), (cb, "n1", 2), (cb, "n1", 3), (cb, "n1", 1)]
