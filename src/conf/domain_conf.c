@@ -128,6 +128,7 @@ virDomainNetDefFree(virDomainNetDef *net)
     g_free(net->portid);
     g_free(net->ifname);
     g_free(net->model);
+    g_free(net->alias);
     g_free(net);
 }
 
@@ -959,8 +960,25 @@ virDomainParseNetModel(xmlNode *node, gpointer opaque, GError **error)
     return virXMLCheckEmpty(node, error);
 }
 
+/* <alias name=.../>: what libvirt records of a running domain's device */
+static gboolean
+virDomainParseNetAlias(xmlNode *node, gpointer opaque, GError **error)
+{
+    virDomainNetParseCtxt *nctxt = opaque;
+    g_autofree char *alias = NULL;
+
+    if (!virXMLCheckAttrs(node, VIR_XML_ATTRS("name"), error) ||
+        !virXMLPropStringGet(node, "name", VIR_XML_PROP_REQUIRED, &alias, error) ||
+        !virDomainTokenCheck(alias, "_-", "name", "alias", error))
+        return FALSE;
+    if (nctxt->flags & VIR_DOMAIN_DEF_PARSE_STATUS)
+        nctxt->net->alias = g_steal_pointer(&alias);
+    return virXMLCheckEmpty(node, error);
+}
+
 static const virXMLChildHandler virDomainNetHandlers[] = {
     {"mac", virDomainParseNetMac, FALSE},
+    {"alias", virDomainParseNetAlias, FALSE},
     {"source", virDomainParseNetSource, FALSE},
     {"target", virDomainParseNetTarget, FALSE},
     {"model", virDomainParseNetModel, FALSE},
@@ -988,6 +1006,31 @@ virDomainParseInterface(xmlNode *node, gpointer opaque, GError **error)
         net->mac = virMacAddrGenerate();
     g_ptr_array_add(ctxt->def->interfaces, g_steal_pointer(&net));
     return TRUE;
+}
+
+/**
+ * virDomainNetDefParseString:
+ *
+ * Parses one <interface> element (what attach-device is given), with the
+ * rules of a definition's.
+ *
+ * Returns: (transfer full): the interface, or NULL with @error.
+ */
+virDomainNetDef *
+virDomainNetDefParseString(const char *xml, GError **error)
+{
+    g_autoptr(xmlDoc) doc = virXMLParseString(xml, "(device_definition)", error);
+    g_autoptr(virDomainDef) def = NULL;
+    virDomainParseCtxt ctxt = {0};
+    xmlNode *root;
+
+    if (!doc || !(root = virXMLGetRoot(doc, "interface", error)))
+        return NULL;
+    def = virDomainDefNew();
+    ctxt.def = def;
+    if (!virDomainParseInterface(root, &ctxt, error))
+        return NULL;
+    return g_ptr_array_steal_index(def->interfaces, 0);
 }
 
 /* ---- <serial>, <console> ---- */
@@ -1559,6 +1602,8 @@ virDomainNetDefFormat(virXMLWriter *w, const virDomainNetDef *net, gboolean live
         virXMLWriterEmpty(w, "target", "dev", net->ifname, NULL);
     if (net->model)
         virXMLWriterEmpty(w, "model", "type", net->model, NULL);
+    if (live && net->alias)
+        virXMLWriterEmpty(w, "alias", "name", net->alias, NULL);
     virXMLWriterEnd(w, "interface");
 }
 
@@ -1859,7 +1904,19 @@ virDomainNetDefCopy(gconstpointer src, gpointer unused)
     copy->portid = g_strdup(net->portid);
     copy->ifname = g_strdup(net->ifname);
     copy->model = g_strdup(net->model);
+    copy->alias = g_strdup(net->alias);
     return copy;
+}
+
+/**
+ * virDomainNetDefCopyOne:
+ *
+ * Returns: (transfer full): a deep copy of @net.
+ */
+virDomainNetDef *
+virDomainNetDefCopyOne(const virDomainNetDef *net)
+{
+    return virDomainNetDefCopy(net, NULL);
 }
 
 static gpointer

@@ -151,6 +151,7 @@ typedef struct {
     char *portid;                    /* live, type network: the port's UUID */
     char *ifname;                    /* <target dev=...>: the host-side tap/veth */
     char *model;                     /* <model type=...>, e.g. "virtio" */
+    char *alias;                     /* live: <alias name=...>, its device id in qemu */
 } virDomainNetDef;
 
 typedef enum {
@@ -298,6 +299,9 @@ virDomainDef *virDomainDefParseString(const char *xml, unsigned int flags, GErro
 virDomainDef *virDomainDefParseFile(const char *path, unsigned int flags, GError **error);
 char *virDomainDefFormat(const virDomainDef *def, int id, unsigned int flags);
 char *virDomainNetDefFormatString(const virDomainNetDef *net);
+virDomainNetDef *virDomainNetDefParseString(const char *xml, GError **error);
+void virDomainNetDefFree(virDomainNetDef *net);
+virDomainNetDef *virDomainNetDefCopyOne(const virDomainNetDef *net);
 virDomainDef *virDomainDefCopy(const virDomainDef *def);
 void virDomainDefFree(virDomainDef *def);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomainDef, virDomainDefFree)

@@ -104,6 +104,11 @@ struct _virHypervisorDriver {
                             GError **error);
     gboolean (*domainSuspend)(virCaller *c, const virDomainHandle *dom, GError **error);
     gboolean (*domainResume)(virCaller *c, const virDomainHandle *dom, GError **error);
+    /* virDomainAttachDeviceFlags / DetachDeviceFlags (VIR_DOMAIN_AFFECT_*) */
+    gboolean (*domainAttachDevice)(virCaller *c, const virDomainHandle *dom, const char *xml,
+                                   unsigned int flags, GError **error);
+    gboolean (*domainDetachDevice)(virCaller *c, const virDomainHandle *dom, const char *xml,
+                                   unsigned int flags, GError **error);
 };
 
 /* One DHCP lease, as virNetworkGetDHCPLeases() returns it. */

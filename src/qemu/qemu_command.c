@@ -17,7 +17,10 @@
  *    on_crash after GUEST_PANICKED;
  *  - QMP listens on rt->monitor_path; each interface's tap is the fd
  *    rt->tap_fds[i] already open in qemu;
- *  - device ids: disks <dst> with drive-<dst>, net<i>/hostnet<i>,
+ *  - q35 guests get QEMU_HOTPLUG_PORTS free pcie-root-ports, named
+ *    QEMU_HOTPLUG_PORT_PREFIX<n>, for interfaces attached while they run;
+ *  - device ids: disks <dst> with drive-<dst>, net<i>/hostnet<i> (or the
+ *    interface's live <alias>: <alias>/host<alias>),
  *    serial<i>/charserial<i>, console<i>/charconsole<i>, watchdog0,
  *    balloon0, panic<i>; PCI slots are assigned by qemu in argv order.
  *
@@ -598,6 +601,13 @@ qemuBuildInterface(qemuCommandBuilder *b, guint i, GError **error)
         virErrorSet(error, VIR_ERR_INTERNAL_ERROR, _("interface %u has no tap device"), i);
         return FALSE;
     }
+    if (net->alias) {
+        /* a live definition: the ids it records */
+        qemuCommandAddOption(b, "-netdev", "tap,fd=%d,id=host%s", fd, net->alias);
+        qemuCommandAddOption(b, "-device", "%s,netdev=host%s,id=%s,mac=%s",
+                             qemuNetDeviceTypeToString(type), net->alias, net->alias, net->mac);
+        return TRUE;
+    }
     qemuCommandAddOption(b, "-netdev", "tap,fd=%d,id=hostnet%u", fd, i);
     qemuCommandAddOption(b, "-device", "%s,netdev=hostnet%u,id=net%u,mac=%s",
                          qemuNetDeviceTypeToString(type), i, i, net->mac);
@@ -877,6 +887,20 @@ qemuBuildPanics(qemuCommandBuilder *b, GError **error)
 /* entry point                                                            */
 /* ====================================================================== */
 
+/* q35: PCIe root ports left free for devices plugged while the guest runs
+ * (pcie.0 itself takes none), last so that the slots of the devices above
+ * do not move. */
+static gboolean
+qemuBuildHotplugPorts(qemuCommandBuilder *b, GError **error)
+{
+    if (b->family != QEMU_MACHINE_Q35)
+        return TRUE;
+    for (guint i = 0; i < QEMU_HOTPLUG_PORTS; i++)
+        qemuCommandAddOption(b, "-device", "pcie-root-port,id=" QEMU_HOTPLUG_PORT_PREFIX
+                             "%u,chassis=%u", i, i + 1);
+    return TRUE;
+}
+
 static const qemuBuildStep qemuBuildSteps[] = {
     qemuBuildCheckType,      qemuBuildCheckContainerOnly,
     qemuBuildCheckLifecycle, qemuBuildCheckMemory,
@@ -886,7 +910,7 @@ static const qemuBuildStep qemuBuildSteps[] = {
     qemuBuildDisks,          qemuBuildInterfaces,
     qemuBuildSerials,        qemuBuildConsoles,
     qemuBuildWatchdog,       qemuBuildMemballoon,
-    qemuBuildPanics,
+    qemuBuildPanics,         qemuBuildHotplugPorts,
 };
 
 /**
@@ -920,4 +944,35 @@ qemuBuildCommandLine(const virDomainDef *def, const qemuCommandRuntime *rt, GErr
     }
     g_ptr_array_add(args, NULL);
     return (char **)g_ptr_array_free(g_steal_pointer(&args), FALSE);
+}
+
+/**
+ * qemuCommandNetDevice:
+ * @model: an interface's <model type>, NULL for the default
+ *
+ * Returns: (transfer none): the qemu device of that model, or NULL if it
+ * has none.
+ */
+const char *
+qemuCommandNetDevice(const char *model)
+{
+    int type = qemuNetModelTypeFromString(model ? model : "virtio");
+
+    return type < 0 ? NULL : qemuNetDeviceTypeToString(type);
+}
+
+/**
+ * qemuCommandHasHotplugPorts:
+ *
+ * Returns: whether @def's machine gets the free pcie-root-ports
+ * (QEMU_HOTPLUG_PORT_PREFIX<n>) devices are plugged into at run time.
+ */
+gboolean
+qemuCommandHasHotplugPorts(const virDomainDef *def)
+{
+    qemuMachineFamily family;
+
+    return qemuBuildMachineFamily(def->os.machine ? def->os.machine : QEMU_DEFAULT_MACHINE,
+                                  &family, NULL) &&
+           family == QEMU_MACHINE_Q35;
 }

@@ -3,6 +3,10 @@
  */
 #pragma once
 
+/* free PCIe root ports of a q35 guest, for interfaces plugged at run time */
+#define QEMU_HOTPLUG_PORTS       4
+#define QEMU_HOTPLUG_PORT_PREFIX "hotplug"
+
 #include <glib.h>
 
 #include "domain_conf.h"
@@ -18,3 +22,6 @@ typedef struct {
 
 char **qemuBuildCommandLine(const virDomainDef *def, const qemuCommandRuntime *rt,
                             GError **error);
+
+const char *qemuCommandNetDevice(const char *model);
+gboolean qemuCommandHasHotplugPorts(const virDomainDef *def);

@@ -55,6 +55,8 @@ qemuDomainPrivFree(gpointer data)
     /* a task holds a reference to the domain: none is queued any more */
     g_assert(g_queue_is_empty(&priv->events));
     g_free(priv->monitor_path);
+    g_hash_table_unref(priv->deleted);
+    g_cond_clear(&priv->deleted_cond);
     virObjStatusWriterClear(&priv->status);
     g_free(priv);
 }
@@ -69,6 +71,8 @@ qemuDomainGetPriv(virDomainObj *obj)
         qemuDomainPriv *priv = g_new0(qemuDomainPriv, 1);
         priv->pidfd = -1;
         g_queue_init(&priv->events);
+        priv->deleted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_cond_init(&priv->deleted_cond);
         virObjStatusWriterInit(&priv->status);
         obj->priv = priv;
         obj->priv_free = qemuDomainPrivFree;

@@ -83,7 +83,10 @@ typedef struct {
     gboolean panicked;       /* loop: GUEST_PANICKED seen, its STOP goes with it; job clears */
     gboolean stopping;       /* job: a stop is in progress, STOP/RESUME are no news */
     gint64 last_reset_us;    /* loop: one guest reboot gives 2-3 RESET events */
-    GArray *tap_fds;         /* job: int, per interface, our copy of its tap's fd */
+    GArray *tap_fds;         /* job: int, per interface, our copy of its tap's fd (-1: none,
+                                after a virtd restart) */
+    GHashTable *deleted;     /* lock: ids of DEVICE_DELETED events, until a detach takes them */
+    GCond deleted_cond;      /* with the domain's lock: signalled at each DEVICE_DELETED */
     GQueue events;           /* lock: qemuEventTask, handled in order */
     gboolean events_running; /* lock: a thread of drv->events is handling them */
     virObjStatusWriter status;

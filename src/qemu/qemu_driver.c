@@ -134,6 +134,134 @@ qemuDomainResume(virCaller *c, const virDomainHandle *dom, GError **error)
     return qemuDomainWithJob(c, dom, "resume", qemuJobResume, 0, error);
 }
 
+#define AFFECT_LIVE   (1 << 0)
+#define AFFECT_CONFIG (1 << 1)
+
+/* An attach-device or detach-device call: what it affects, checked. */
+typedef struct {
+    virDomainNetDef *net; /* the device */
+    gboolean live;
+    gboolean config;
+    gboolean attach;
+} qemuDeviceChange;
+
+/* @net added to (or removed from, by MAC) the persistent definition,
+ * which is saved. */
+static gboolean
+qemuDeviceChangeConfig(virDomainObj *obj, const qemuDeviceChange *dc, GError **error)
+{
+    g_autoptr(virDomainDef) def = NULL;
+    g_autofree char *xml = NULL;
+    g_auto(virDomainHandle) handle = {0};
+    int found = -1;
+
+    g_mutex_lock(&obj->lock);
+    def = virDomainDefCopy(obj->newDef ? obj->newDef : obj->def);
+    g_mutex_unlock(&obj->lock);
+    for (guint i = 0; i < def->interfaces->len && found < 0; i++) {
+        const virDomainNetDef *net = g_ptr_array_index(def->interfaces, i);
+
+        if (g_ascii_strcasecmp(net->mac, dc->net->mac) == 0)
+            found = (int)i;
+    }
+    if (dc->attach && found >= 0) {
+        virErrorSet(error, VIR_ERR_OPERATION_INVALID,
+                    _("the persistent definition of domain '%s' already has an interface with "
+                      "MAC address %s"),
+                    def->name, dc->net->mac);
+        return FALSE;
+    }
+    if (!dc->attach && found < 0) {
+        virErrorSet(error, VIR_ERR_DEVICE_MISSING,
+                    _("the persistent definition of domain '%s' has no interface with MAC "
+                      "address %s"),
+                    def->name, dc->net->mac);
+        return FALSE;
+    }
+    if (dc->attach) {
+        virDomainNetDef *copy = virDomainNetDefCopyOne(dc->net);
+
+        g_clear_pointer(&copy->alias, g_free);
+        g_ptr_array_add(def->interfaces, copy);
+    } else {
+        g_ptr_array_remove_index(def->interfaces, found);
+    }
+    xml = virDomainDefFormat(def, -1, VIR_DOMAIN_XML_INACTIVE);
+    return virDomainDriverDefineXML(&qemuDrv.dom, xml, 0, &handle, error);
+}
+
+static gboolean
+qemuJobDeviceChange(qemuDriver *drv, virDomainObj *obj, const qemuDeviceChange *dc,
+                    GError **error)
+{
+    gboolean running = obj->id != -1;
+    gboolean live = dc->live || (!dc->config && running);
+    gboolean config = dc->config || (!dc->live && !running);
+
+    if (live && !running) {
+        virErrorSet(error, VIR_ERR_OPERATION_INVALID, _("domain is not running"));
+        return FALSE;
+    }
+    if (config && !obj->persistent) {
+        virErrorSet(error, VIR_ERR_OPERATION_INVALID,
+                    _("cannot change the persistent configuration of a transient domain"));
+        return FALSE;
+    }
+    if (live && dc->attach &&
+        !qemuProcessAttachInterface(drv, obj, virDomainNetDefCopyOne(dc->net), error))
+        return FALSE;
+    if (live && !dc->attach && !qemuProcessDetachInterface(drv, obj, dc->net->mac, error))
+        return FALSE;
+    return !config || qemuDeviceChangeConfig(obj, dc, error);
+}
+
+static gboolean
+qemuDomainDeviceChange(virCaller *c, const virDomainHandle *dom, const char *xml,
+                       unsigned int flags, gboolean attach, GError **error)
+{
+    qemuDeviceChange dc = {.live = (flags & AFFECT_LIVE) != 0,
+                           .config = (flags & AFFECT_CONFIG) != 0,
+                           .attach = attach};
+    g_autoptr(GError) err = NULL;
+    virDomainObj *obj;
+    gboolean ok = FALSE;
+
+    if (!virDriverCheckFlags(flags, AFFECT_LIVE | AFFECT_CONFIG,
+                             attach ? "virDomainAttachDeviceFlags" : "virDomainDetachDeviceFlags",
+                             error))
+        return FALSE;
+    if (!(dc.net = virDomainNetDefParseString(xml, &err))) {
+        virErrorSet(error, VIR_ERR_CONFIG_UNSUPPORTED,
+                    _("virtd can %s only <interface> devices: %s"),
+                    attach ? _("attach") : _("detach"), err->message);
+        return FALSE;
+    }
+    if ((obj = virDomainDriverFindObj(&qemuDrv.dom, dom, error))) {
+        if (virObjJobBegin(&obj->job, c, attach ? "attach" : "detach", qemuDrv.job_wait,
+                           error)) {
+            ok = qemuJobDeviceChange(&qemuDrv, obj, &dc, error);
+            virObjJobEnd(&obj->job);
+        }
+        virDomainDriverObjUnref(&qemuDrv.dom, obj);
+    }
+    virDomainNetDefFree(dc.net);
+    return ok;
+}
+
+static gboolean
+qemuDomainAttachDevice(virCaller *c, const virDomainHandle *dom, const char *xml,
+                       unsigned int flags, GError **error)
+{
+    return qemuDomainDeviceChange(c, dom, xml, flags, TRUE, error);
+}
+
+static gboolean
+qemuDomainDetachDevice(virCaller *c, const virDomainHandle *dom, const char *xml,
+                       unsigned int flags, GError **error)
+{
+    return qemuDomainDeviceChange(c, dom, xml, flags, FALSE, error);
+}
+
 /* A transient domain: it exists only while it runs. */
 static gboolean
 qemuDomainCreateXML(virCaller *c, const char *xml, unsigned int flags, virDomainHandle *out,
@@ -171,6 +299,8 @@ static const virHypervisorDriver qemuHypervisorDriver = {
     .domainReset = qemuDomainReset,
     .domainSuspend = qemuDomainSuspend,
     .domainResume = qemuDomainResume,
+    .domainAttachDevice = qemuDomainAttachDevice,
+    .domainDetachDevice = qemuDomainDetachDevice,
 };
 
 static const virDomainVirtType qemuVirtTypes[] = {VIR_DOMAIN_VIRT_QEMU, VIR_DOMAIN_VIRT_KVM};

@@ -29,6 +29,7 @@
 #include "qemu_monitor.h"
 
 #include <gio/gio.h>
+#include <gio/gunixfdmessage.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib/gi18n.h>
 #include <poll.h>
@@ -279,14 +280,27 @@ qemuMonitorWaitWritable(qemuMonitor *mon, gint64 deadline, GError **error)
 /* Writes all of @msg before @deadline (0: none).  A message cut short
  * leaves the stream unusable, so that closes the monitor. */
 static gboolean
-qemuMonitorSend(qemuMonitor *mon, const char *msg, gsize len, gint64 deadline, GError **error)
+qemuMonitorSend(qemuMonitor *mon, const char *msg, gsize len, int fd, gint64 deadline,
+                GError **error)
 {
     g_autoptr(GError) err = NULL;
     gsize off = 0;
 
     g_mutex_lock(&mon->write_lock);
     while (off < len) {
-        gssize n = g_socket_send_with_blocking(mon->sock, msg + off, len - off, FALSE, NULL, &err);
+        gssize n;
+
+        if (fd >= 0 && off == 0) {
+            /* the fd rides with the command's first bytes (SCM_RIGHTS) */
+            GOutputVector vec = {msg, len};
+            g_autoptr(GSocketControlMessage) cmsg = g_unix_fd_message_new();
+
+            if (!g_unix_fd_message_append_fd(G_UNIX_FD_MESSAGE(cmsg), fd, &err))
+                break;
+            n = g_socket_send_message(mon->sock, NULL, &vec, 1, &cmsg, 1, 0, NULL, &err);
+        } else {
+            n = g_socket_send_with_blocking(mon->sock, msg + off, len - off, FALSE, NULL, &err);
+        }
 
         if (n >= 0) {
             off += n;
@@ -708,7 +722,7 @@ qemuMonitorHandshake(qemuMonitor *mon, gint64 deadline, guint timeout_ms, GError
     }
 
     msg = qemuMonitorSerialize("qmp_capabilities", NULL, id, &len);
-    if (!qemuMonitorSend(mon, msg, len, deadline, error))
+    if (!qemuMonitorSend(mon, msg, len, -1, deadline, error))
         return FALSE;
     /* skips anything that is not our reply: qemu sends no events before
      * the negotiation, but an error for a garbled line has no id */
@@ -852,6 +866,19 @@ JsonNode *
 qemuMonitorCommand(qemuMonitor *mon, const char *command, JsonObject *args, guint timeout_ms,
                    GError **error)
 {
+    return qemuMonitorCommandWithFd(mon, command, args, -1, timeout_ms, error);
+}
+
+/**
+ * qemuMonitorCommandWithFd:
+ * @fd: passed to qemu with the command (SCM_RIGHTS), for "getfd"; -1: none
+ *
+ * qemuMonitorCommand() with a file descriptor.
+ */
+JsonNode *
+qemuMonitorCommandWithFd(qemuMonitor *mon, const char *command, JsonObject *args, int fd,
+                         guint timeout_ms, GError **error)
+{
     gint64 deadline = timeout_ms ? g_get_monotonic_time() + (gint64)timeout_ms * 1000 : 0;
     qemuMonitorPending pending = {0};
     g_autoptr(GError) err = NULL;
@@ -881,7 +908,7 @@ qemuMonitorCommand(qemuMonitor *mon, const char *command, JsonObject *args, guin
 
     g_debug("QEMU monitor '%s': sending %s as %s", mon->path, command, id);
     msg = qemuMonitorSerialize(command, args, id, &len);
-    if (qemuMonitorSend(mon, msg, len, deadline, &err)) {
+    if (qemuMonitorSend(mon, msg, len, fd, deadline, &err)) {
         g_mutex_lock(&mon->lock);
         answered = qemuMonitorWaitReply(mon, &pending, deadline);
         g_hash_table_remove(mon->pending, id);

@@ -38,4 +38,6 @@ void qemuMonitorClose(qemuMonitor *mon);
 
 JsonNode *qemuMonitorCommand(qemuMonitor *mon, const char *command, JsonObject *args,
                              guint timeout_ms, GError **error);
+JsonNode *qemuMonitorCommandWithFd(qemuMonitor *mon, const char *command, JsonObject *args,
+                                   int fd, guint timeout_ms, GError **error);
 gboolean qemuMonitorSimpleCommand(qemuMonitor *mon, const char *command, GError **error);

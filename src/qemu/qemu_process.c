@@ -349,6 +349,17 @@ qemuProcessOnEvent(qemuMonitor *mon, const char *name, JsonObject *data, gint64 
         qemuProcessOnStop(mc, priv);
     } else if (g_str_equal(name, "RESUME")) {
         qemuProcessOnResume(mc, priv);
+    } else if (g_str_equal(name, "DEVICE_DELETED")) {
+        const char *device = data ? json_object_get_string_member_with_default(data, "device",
+                                                                               NULL)
+                                  : NULL;
+
+        if (device) {
+            g_mutex_lock(&mc->obj->lock);
+            g_hash_table_add(priv->deleted, g_strdup(device));
+            g_cond_broadcast(&priv->deleted_cond);
+            g_mutex_unlock(&mc->obj->lock);
+        }
     } else if (g_str_equal(name, "RESET")) {
         if (ts - priv->last_reset_us > QEMU_RESET_DEBOUNCE_US)
             qemuDomainEmitId(mc->drv, mc->obj, VIR_DOMAIN_EVENT_ID_REBOOT, 0);
@@ -604,6 +615,14 @@ qemuProcessPrepareDef(qemuDriver *drv, virDomainObj *obj, int id)
     if (obj->persistent && !obj->newDef)
         obj->newDef = virDomainDefCopy(obj->def);
     obj->id = id;
+    /* each interface's device id, kept in the live XML (<alias>): the ids
+     * stay the same when interfaces come and go */
+    for (guint i = 0; i < obj->def->interfaces->len; i++) {
+        virDomainNetDef *net = g_ptr_array_index(obj->def->interfaces, i);
+
+        g_free(net->alias);
+        net->alias = g_strdup_printf("net%u", i);
+    }
 }
 
 static gboolean
@@ -651,36 +670,46 @@ qemuProcessPortReq(virDomainObj *obj, virDomainNetDef *net, virNetworkPortReq *r
     req->opaque = &obj->job;
 }
 
-/* A port on its network for each <interface type='network'>: its bridge
- * and port id go into the live XML.  With @portid_kept (after a restart)
- * the recorded port is taken again. */
+/* A port on its network for @net (type network): its bridge and port id
+ * go into the live XML.  With @portid_kept (after a restart) the recorded
+ * port is taken again. */
+static gboolean
+qemuProcessAllocatePort(virDomainObj *obj, virDomainNetDef *net, gboolean portid_kept,
+                        GError **error)
+{
+    const virNetworkDriver *netdrv = virDriverGetNetwork();
+    virNetworkPortReq req = {0};
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    g_autofree char *iface_xml = NULL;
+    g_autofree char *dom_xml = NULL;
+    g_autofree char *bridge = NULL;
+    g_autofree char *portid = NULL;
+
+    qemuProcessPortReq(obj, net, &req, &iface_xml, &dom_xml, uuid);
+    if (!portid_kept)
+        req.portid = NULL;
+    if (!netdrv->networkPortAllocate(&req, &bridge, &portid, error))
+        return FALSE;
+    g_mutex_lock(&obj->lock);
+    g_free(net->bridge);
+    net->bridge = g_steal_pointer(&bridge);
+    g_free(net->portid);
+    net->portid = g_steal_pointer(&portid);
+    g_mutex_unlock(&obj->lock);
+    return TRUE;
+}
+
+/* A port for each <interface type='network'> (see above). */
 static gboolean
 qemuProcessAllocatePorts(virDomainObj *obj, gboolean portid_kept, GError **error)
 {
-    const virNetworkDriver *netdrv = virDriverGetNetwork();
-
     for (guint i = 0; i < obj->def->interfaces->len; i++) {
         virDomainNetDef *net = g_ptr_array_index(obj->def->interfaces, i);
-        virNetworkPortReq req = {0};
-        char uuid[VIR_UUID_STRING_BUFLEN];
-        g_autofree char *iface_xml = NULL;
-        g_autofree char *dom_xml = NULL;
-        g_autofree char *bridge = NULL;
-        g_autofree char *portid = NULL;
 
         if (net->type != VIR_DOMAIN_NET_TYPE_NETWORK || (portid_kept && !net->portid))
             continue;
-        qemuProcessPortReq(obj, net, &req, &iface_xml, &dom_xml, uuid);
-        if (!portid_kept)
-            req.portid = NULL;
-        if (!netdrv->networkPortAllocate(&req, &bridge, &portid, error))
+        if (!qemuProcessAllocatePort(obj, net, portid_kept, error))
             return FALSE;
-        g_mutex_lock(&obj->lock);
-        g_free(net->bridge);
-        net->bridge = g_steal_pointer(&bridge);
-        g_free(net->portid);
-        net->portid = g_steal_pointer(&portid);
-        g_mutex_unlock(&obj->lock);
     }
     return TRUE;
 }
@@ -694,50 +723,59 @@ qemuProcessSavePorts(qemuDriver *drv, virDomainObj *obj)
     return TRUE;
 }
 
-/* The network 'plugged' hook of each port (the taps exist). */
+/* The network 'plugged' hook of @net's port (its tap exists). */
+static gboolean
+qemuProcessPlugPort(virDomainObj *obj, virDomainNetDef *net, gboolean reconnect,
+                    GError **error)
+{
+    const virNetworkDriver *netdrv = virDriverGetNetwork();
+    virNetworkPortReq req = {0};
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    g_autofree char *iface_xml = NULL;
+    g_autofree char *dom_xml = NULL;
+
+    if (net->type != VIR_DOMAIN_NET_TYPE_NETWORK || !net->portid)
+        return TRUE;
+    qemuProcessPortReq(obj, net, &req, &iface_xml, &dom_xml, uuid);
+    return netdrv->networkPortPlugged(&req, reconnect, error);
+}
+
 static gboolean
 qemuProcessPlugPorts(virDomainObj *obj, gboolean reconnect, GError **error)
 {
-    const virNetworkDriver *netdrv = virDriverGetNetwork();
-
     for (guint i = 0; i < obj->def->interfaces->len; i++) {
-        virDomainNetDef *net = g_ptr_array_index(obj->def->interfaces, i);
-        virNetworkPortReq req = {0};
-        char uuid[VIR_UUID_STRING_BUFLEN];
-        g_autofree char *iface_xml = NULL;
-        g_autofree char *dom_xml = NULL;
-
-        if (net->type != VIR_DOMAIN_NET_TYPE_NETWORK || !net->portid)
-            continue;
-        qemuProcessPortReq(obj, net, &req, &iface_xml, &dom_xml, uuid);
-        if (!netdrv->networkPortPlugged(&req, reconnect, error))
+        if (!qemuProcessPlugPort(obj, g_ptr_array_index(obj->def->interfaces, i), reconnect,
+                                 error))
             return FALSE;
     }
     return TRUE;
 }
 
-/* The guest let go of its ports: 'unplugged', each forgotten. */
+/* @net let go of its port: 'unplugged', and the network forgets it. */
+static void
+qemuProcessReleasePort(virDomainObj *obj, virDomainNetDef *net)
+{
+    const virNetworkDriver *netdrv = virDriverGetNetwork();
+    virNetworkPortReq req = {0};
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    g_autofree char *iface_xml = NULL;
+    g_autofree char *dom_xml = NULL;
+
+    if (!netdrv || net->type != VIR_DOMAIN_NET_TYPE_NETWORK || !net->portid)
+        return;
+    qemuProcessPortReq(obj, net, &req, &iface_xml, &dom_xml, uuid);
+    netdrv->networkPortRelease(&req);
+    g_mutex_lock(&obj->lock);
+    g_clear_pointer(&net->portid, g_free);
+    g_clear_pointer(&net->bridge, g_free);
+    g_mutex_unlock(&obj->lock);
+}
+
 static void
 qemuProcessReleasePorts(virDomainObj *obj)
 {
-    const virNetworkDriver *netdrv = virDriverGetNetwork();
-
-    for (guint i = 0; netdrv && i < obj->def->interfaces->len; i++) {
-        virDomainNetDef *net = g_ptr_array_index(obj->def->interfaces, i);
-        virNetworkPortReq req = {0};
-        char uuid[VIR_UUID_STRING_BUFLEN];
-        g_autofree char *iface_xml = NULL;
-        g_autofree char *dom_xml = NULL;
-
-        if (net->type != VIR_DOMAIN_NET_TYPE_NETWORK || !net->portid)
-            continue;
-        qemuProcessPortReq(obj, net, &req, &iface_xml, &dom_xml, uuid);
-        netdrv->networkPortRelease(&req);
-        g_mutex_lock(&obj->lock);
-        g_clear_pointer(&net->portid, g_free);
-        g_clear_pointer(&net->bridge, g_free);
-        g_mutex_unlock(&obj->lock);
-    }
+    for (guint i = 0; i < obj->def->interfaces->len; i++)
+        qemuProcessReleasePort(obj, g_ptr_array_index(obj->def->interfaces, i));
 }
 
 /* One tap per interface: named from <target dev> or vnetN, the guest MAC
@@ -1335,4 +1373,260 @@ qemuProcessShutdown(qemuDriver *drv)
     g_clear_pointer(&drv->status_dir, g_free);
     g_clear_pointer(&drv->log_dir, g_free);
     g_clear_pointer(&drv->emulator, g_free);
+}
+
+/* ------------------------------------------------------------------ */
+/* Interfaces plugged in and out of a running domain (job held)        */
+
+/* how long a guest has to let go of a device after device_del */
+#define QEMU_UNPLUG_MS 20000
+
+/* A QMP command with arguments given as name/value string pairs, NULL
+ * ended; @fd passed along (getfd) when >= 0. */
+static gboolean
+qemuProcessQMP(qemuDomainPriv *priv, const char *command, int fd, GError **error, ...)
+{
+    g_autoptr(JsonObject) args = json_object_new();
+    g_autoptr(JsonNode) reply = NULL;
+    const char *name;
+    va_list ap;
+
+    va_start(ap, error);
+    while ((name = va_arg(ap, const char *))) {
+        const char *value = va_arg(ap, const char *);
+
+        if (value)
+            json_object_set_string_member(args, name, value);
+    }
+    va_end(ap);
+    reply = qemuMonitorCommandWithFd(priv->mon, command, args, fd, QEMU_COMMAND_MS, error);
+    return reply != NULL;
+}
+
+/* "netN": the first id no interface of @obj has.  Lock held. */
+static char *
+qemuProcessNewNetAlias(virDomainObj *obj)
+{
+    for (guint n = 0;; n++) {
+        g_autofree char *alias = g_strdup_printf("net%u", n);
+        gboolean used = FALSE;
+
+        for (guint i = 0; i < obj->def->interfaces->len && !used; i++) {
+            const virDomainNetDef *net = g_ptr_array_index(obj->def->interfaces, i);
+
+            used = g_strcmp0(net->alias, alias) == 0;
+        }
+        if (!used)
+            return g_steal_pointer(&alias);
+    }
+}
+
+/* The index of the interface with @mac, or -1.  Lock held. */
+static int
+qemuProcessFindInterface(virDomainObj *obj, const char *mac)
+{
+    for (guint i = 0; i < obj->def->interfaces->len; i++) {
+        const virDomainNetDef *net = g_ptr_array_index(obj->def->interfaces, i);
+
+        if (g_ascii_strcasecmp(net->mac, mac) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* device_add of @net, on a free hot-plug port of a q35 machine. */
+static gboolean
+qemuProcessDeviceAdd(virDomainObj *obj, qemuDomainPriv *priv, const virDomainNetDef *net,
+                     const char *driver, const char *netdev, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!qemuCommandHasHotplugPorts(obj->def))
+        return qemuProcessQMP(priv, "device_add", -1, error, "driver", driver, "netdev", netdev,
+                              "id", net->alias, "mac", net->mac, NULL);
+    for (guint i = 0; i < QEMU_HOTPLUG_PORTS; i++) {
+        g_autofree char *bus = g_strdup_printf(QEMU_HOTPLUG_PORT_PREFIX "%u", i);
+
+        g_clear_error(&err);
+        if (qemuProcessQMP(priv, "device_add", -1, &err, "driver", driver, "netdev", netdev,
+                           "id", net->alias, "mac", net->mac, "bus", bus, NULL))
+            return TRUE;
+    }
+    virErrorSet(error, VIR_ERR_OPERATION_FAILED,
+                _("no free PCIe port for interface '%s' of domain '%s' (a q35 guest has %u for "
+                  "devices plugged while it runs): %s"),
+                net->mac, obj->def->name, QEMU_HOTPLUG_PORTS, err->message);
+    return FALSE;
+}
+
+/**
+ * qemuProcessAttachInterface:
+ * @net: (transfer full): the interface
+ *
+ * Plugs @net into the running @obj: a port on its network (type network)
+ * and the 'plugged' hook, a tap, then QMP getfd, netdev_add and
+ * device_add.  A failure anywhere undoes what was done (the port gets
+ * 'unplugged'): nothing is left.
+ */
+gboolean
+qemuProcessAttachInterface(qemuDriver *drv, virDomainObj *obj, virDomainNetDef *net,
+                           GError **error)
+{
+    qemuDomainPriv *priv = obj->priv;
+    const char *driver = qemuCommandNetDevice(net->model);
+    g_autofree char *fdname = NULL;
+    g_autofree char *netdev = NULL;
+    gboolean netdev_added = FALSE;
+    int fd = -1;
+    int index;
+
+    if (!qemuProcessCheckRunning(obj, error)) {
+        virDomainNetDefFree(net);
+        return FALSE;
+    }
+    if (!driver) {
+        virErrorSet(error, VIR_ERR_CONFIG_UNSUPPORTED, _("unsupported interface model '%s'"),
+                    net->model);
+        virDomainNetDefFree(net);
+        return FALSE;
+    }
+    g_mutex_lock(&obj->lock);
+    if (qemuProcessFindInterface(obj, net->mac) >= 0) {
+        virErrorSet(error, VIR_ERR_OPERATION_INVALID,
+                    _("domain '%s' already has an interface with MAC address %s"),
+                    obj->def->name, net->mac);
+        g_mutex_unlock(&obj->lock);
+        virDomainNetDefFree(net);
+        return FALSE;
+    }
+    g_free(net->alias);
+    net->alias = qemuProcessNewNetAlias(obj);
+    g_ptr_array_add(obj->def->interfaces, net);
+    index = (int)obj->def->interfaces->len - 1;
+    g_mutex_unlock(&obj->lock);
+    fdname = g_strdup_printf("fd-%s", net->alias);
+    netdev = g_strdup_printf("host%s", net->alias);
+
+    if (net->type == VIR_DOMAIN_NET_TYPE_NETWORK) {
+        const virNetworkDriver *netdrv = virDriverGetNetwork();
+
+        if (!netdrv || !netdrv->networkPortAllocate) {
+            virErrorSet(error, VIR_ERR_CONFIG_UNSUPPORTED,
+                        _("interface type 'network' needs the network driver, which this virtd "
+                          "runs without"));
+            goto undo;
+        }
+        if (!qemuProcessAllocatePort(obj, net, FALSE, error))
+            goto undo;
+    }
+    qemuDomainSaveStatus(drv, obj);
+    if (!qemuProcessCreateTap(net, &fd, error) || !qemuProcessPlugPort(obj, net, FALSE, error) ||
+        !qemuProcessQMP(priv, "getfd", fd, error, "fdname", fdname, NULL))
+        goto undo;
+    if (!qemuProcessQMP(priv, "netdev_add", -1, error, "type", "tap", "id", netdev, "fd", fdname,
+                        NULL))
+        goto undo;
+    netdev_added = TRUE;
+    if (!qemuProcessDeviceAdd(obj, priv, net, driver, netdev, error))
+        goto undo;
+
+    if (!priv->tap_fds)
+        priv->tap_fds = g_array_new(FALSE, FALSE, sizeof(int));
+    while (priv->tap_fds->len < (guint)index)
+        g_array_append_val(priv->tap_fds, (int){-1});
+    g_array_append_val(priv->tap_fds, fd);
+    qemuDomainSaveStatus(drv, obj);
+    g_info(_("domain '%s': interface %s (%s) plugged in"), obj->def->name, net->mac,
+           net->alias);
+    return TRUE;
+
+ undo:
+    if (netdev_added)
+        qemuProcessQMP(priv, "netdev_del", -1, NULL, "id", netdev, NULL);
+    else if (fd >= 0)
+        qemuProcessQMP(priv, "closefd", -1, NULL, "fdname", fdname, NULL);
+    if (fd >= 0)
+        close(fd);
+    qemuProcessReleasePort(obj, net);
+    g_mutex_lock(&obj->lock);
+    g_ptr_array_remove_index(obj->def->interfaces, index);
+    g_mutex_unlock(&obj->lock);
+    qemuDomainSaveStatus(drv, obj);
+    return FALSE;
+}
+
+/* Waits until the guest let go of device @alias (DEVICE_DELETED). */
+static gboolean
+qemuProcessWaitDeleted(virDomainObj *obj, qemuDomainPriv *priv, const char *alias)
+{
+    gint64 deadline = g_get_monotonic_time() + QEMU_UNPLUG_MS * G_TIME_SPAN_MILLISECOND;
+    gboolean gone;
+
+    g_mutex_lock(&obj->lock);
+    while (!(gone = g_hash_table_remove(priv->deleted, alias)) &&
+           g_cond_wait_until(&priv->deleted_cond, &obj->lock, deadline))
+        ;
+    if (!gone)
+        gone = g_hash_table_remove(priv->deleted, alias);
+    g_mutex_unlock(&obj->lock);
+    return gone;
+}
+
+/**
+ * qemuProcessDetachInterface:
+ * @mac: which interface
+ *
+ * Unplugs the interface with @mac from the running @obj: device_del, the
+ * guest's DEVICE_DELETED (at most QEMU_UNPLUG_MS), netdev_del, its tap
+ * closed, its port released ('unplugged').  A guest that does not let go
+ * keeps the interface, and the call fails saying so.
+ */
+gboolean
+qemuProcessDetachInterface(qemuDriver *drv, virDomainObj *obj, const char *mac, GError **error)
+{
+    qemuDomainPriv *priv = obj->priv;
+    virDomainNetDef *net;
+    g_autofree char *alias = NULL;
+    g_autofree char *netdev = NULL;
+    int index;
+
+    if (!qemuProcessCheckRunning(obj, error))
+        return FALSE;
+    g_mutex_lock(&obj->lock);
+    index = qemuProcessFindInterface(obj, mac);
+    net = index >= 0 ? g_ptr_array_index(obj->def->interfaces, index) : NULL;
+    alias = net ? g_strdup(net->alias) : NULL;
+    if (alias)
+        g_hash_table_remove(priv->deleted, alias);
+    g_mutex_unlock(&obj->lock);
+    if (!net || !alias) {
+        virErrorSet(error, VIR_ERR_DEVICE_MISSING,
+                    _("domain '%s' has no interface with MAC address %s"), obj->def->name, mac);
+        return FALSE;
+    }
+    netdev = g_strdup_printf("host%s", alias);
+    if (!qemuProcessQMP(priv, "device_del", -1, error, "id", alias, NULL))
+        return FALSE;
+    if (!qemuProcessWaitDeleted(obj, priv, alias)) {
+        virErrorSet(error, VIR_ERR_OPERATION_TIMEOUT,
+                    _("the guest did not release interface %s of domain '%s' within %u s (its "
+                      "OS may not handle PCI hot-unplug): the interface is still there"),
+                    mac, obj->def->name, QEMU_UNPLUG_MS / 1000);
+        return FALSE;
+    }
+    qemuProcessQMP(priv, "netdev_del", -1, NULL, "id", netdev, NULL);
+    if (priv->tap_fds && (guint)index < priv->tap_fds->len) {
+        int fd = g_array_index(priv->tap_fds, int, index);
+
+        if (fd >= 0)
+            close(fd);
+        g_array_remove_index(priv->tap_fds, index);
+    }
+    qemuProcessReleasePort(obj, net);
+    g_mutex_lock(&obj->lock);
+    g_ptr_array_remove_index(obj->def->interfaces, index);
+    g_mutex_unlock(&obj->lock);
+    qemuDomainSaveStatus(drv, obj);
+    g_info(_("domain '%s': interface %s (%s) unplugged"), obj->def->name, mac, alias);
+    return TRUE;
 }

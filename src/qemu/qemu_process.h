@@ -26,4 +26,8 @@ gboolean qemuProcessReboot(qemuDriver *drv, virDomainObj *obj, GError **error);
 gboolean qemuProcessReset(qemuDriver *drv, virDomainObj *obj, GError **error);
 gboolean qemuProcessSuspend(qemuDriver *drv, virDomainObj *obj, GError **error);
 gboolean qemuProcessResume(qemuDriver *drv, virDomainObj *obj, GError **error);
+gboolean qemuProcessAttachInterface(qemuDriver *drv, virDomainObj *obj, virDomainNetDef *net,
+                                    GError **error);
+gboolean qemuProcessDetachInterface(qemuDriver *drv, virDomainObj *obj, const char *mac,
+                                    GError **error);
 guint64 qemuProcessCpuTime(virDomainObj *obj);

@@ -272,6 +272,26 @@ remoteDomainSuspend(remoteCall *call, void *args, void *ret, GError **error)
     return call->drv->domainSuspend(&call->caller, &((const remoteDomainMsg *)args)->dom, error);
 }
 
+/* with or without flags: the args struct is zeroed, so flags is 0 (current)
+ * for the old calls */
+gboolean
+remoteDomainAttachDevice(remoteCall *call, void *args, void *ret, GError **error)
+{
+    const remoteDomainXMLArgs *a = args;
+
+    REMOTE_NEED(call, call->drv->domainAttachDevice, error);
+    return call->drv->domainAttachDevice(&call->caller, &a->dom, a->xml, a->flags, error);
+}
+
+gboolean
+remoteDomainDetachDevice(remoteCall *call, void *args, void *ret, GError **error)
+{
+    const remoteDomainXMLArgs *a = args;
+
+    REMOTE_NEED(call, call->drv->domainDetachDevice, error);
+    return call->drv->domainDetachDevice(&call->caller, &a->dom, a->xml, a->flags, error);
+}
+
 gboolean
 remoteDomainResume(remoteCall *call, void *args, void *ret, GError **error)
 {

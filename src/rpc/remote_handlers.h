@@ -57,6 +57,8 @@ REMOTE_HANDLER(remoteDomainReset);
 REMOTE_HANDLER(remoteDomainDestroy);
 REMOTE_HANDLER(remoteDomainDestroyFlags);
 REMOTE_HANDLER(remoteDomainSuspend);
+REMOTE_HANDLER(remoteDomainAttachDevice);
+REMOTE_HANDLER(remoteDomainDetachDevice);
 REMOTE_HANDLER(remoteDomainResume);
 REMOTE_HANDLER(remoteDomainUndefine);
 REMOTE_HANDLER(remoteDomainUndefineFlags);

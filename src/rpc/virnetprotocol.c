@@ -330,6 +330,22 @@ virNetXdrNetworkGetDHCPLeasesArgs(XDR *xdrs, void *obj)
 }
 
 bool_t
+virNetXdrDomainXMLArgs(XDR *xdrs, void *obj)
+{
+    remoteDomainXMLArgs *a = obj;
+
+    return virNetXdrDomain(xdrs, &a->dom) && virNetXdrString(xdrs, &a->xml);
+}
+
+bool_t
+virNetXdrDomainXMLFlagsArgs(XDR *xdrs, void *obj)
+{
+    remoteDomainXMLArgs *a = obj;
+
+    return virNetXdrDomainXMLArgs(xdrs, obj) && xdr_u_int(xdrs, &a->flags);
+}
+
+bool_t
 virNetXdrNetworkUpdateArgs(XDR *xdrs, void *obj)
 {
     remoteNetworkUpdateArgs *a = obj;

@@ -78,10 +78,12 @@ typedef enum {
     REMOTE_PROC_CONNECT_GET_VERSION = 4,
     REMOTE_PROC_NODE_GET_INFO = 6,
     REMOTE_PROC_CONNECT_GET_CAPABILITIES = 7,
+    REMOTE_PROC_DOMAIN_ATTACH_DEVICE = 8,
     REMOTE_PROC_DOMAIN_CREATE = 9,
     REMOTE_PROC_DOMAIN_CREATE_XML = 10,
     REMOTE_PROC_DOMAIN_DEFINE_XML = 11,
     REMOTE_PROC_DOMAIN_DESTROY = 12,
+    REMOTE_PROC_DOMAIN_DETACH_DEVICE = 13,
     REMOTE_PROC_DOMAIN_GET_XML_DESC = 14,
     REMOTE_PROC_DOMAIN_GET_AUTOSTART = 15,
     REMOTE_PROC_DOMAIN_GET_INFO = 16,
@@ -125,6 +127,8 @@ typedef enum {
     REMOTE_PROC_NETWORK_IS_ACTIVE = 152,
     REMOTE_PROC_NETWORK_IS_PERSISTENT = 153,
     REMOTE_PROC_CONNECT_GET_LIB_VERSION = 157,
+    REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS = 160,
+    REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS = 161,
     REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY = 167,
     REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY = 168,
     REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE = 183,
@@ -233,6 +237,13 @@ typedef struct {
     virNetworkHandle net;
     int value;
 } remoteNetworkIntArgs;
+
+typedef struct {
+    virDomainHandle dom;
+    char *xml;
+    unsigned int flags; /* not on the wire for ATTACH_DEVICE / DETACH_DEVICE */
+} remoteDomainXMLArgs;
+typedef remoteDomainXMLArgs remoteDomainXMLFlagsArgs;
 
 typedef struct {
     virNetworkHandle net;
@@ -384,6 +395,8 @@ bool_t virNetXdrListAllDomainsRet(XDR *xdrs, void *obj);
 bool_t virNetXdrListAllNetworksRet(XDR *xdrs, void *obj);
 bool_t virNetXdrNetworkGetDHCPLeasesArgs(XDR *xdrs, void *obj);
 bool_t virNetXdrNetworkUpdateArgs(XDR *xdrs, void *obj);
+bool_t virNetXdrDomainXMLArgs(XDR *xdrs, void *obj);
+bool_t virNetXdrDomainXMLFlagsArgs(XDR *xdrs, void *obj);
 bool_t virNetXdrNetworkGetDHCPLeasesRet(XDR *xdrs, void *obj);
 bool_t virNetXdrStringListRet(XDR *xdrs, void *obj);
 bool_t virNetXdrIntListRet(XDR *xdrs, void *obj);

@@ -81,6 +81,7 @@ static const struct {
     {VIR_ERR_CONFIG_UNSUPPORTED, N_("unsupported configuration")},
     {VIR_ERR_OPERATION_TIMEOUT, N_("Timed out during operation")},
     {VIR_ERR_HOOK_SCRIPT_FAILED, N_("Hook script execution failed")},
+    {VIR_ERR_DEVICE_MISSING, N_("device not found")},
 };
 
 /**

@@ -36,6 +36,7 @@ typedef enum {
     VIR_ERR_CONFIG_UNSUPPORTED = 67,
     VIR_ERR_OPERATION_TIMEOUT = 68,
     VIR_ERR_HOOK_SCRIPT_FAILED = 70,
+    VIR_ERR_DEVICE_MISSING = 99,
 } virErrorNumber;
 
 typedef enum {

@@ -34,8 +34,8 @@ NIC = """<interface type='network'>
     </interface>"""
 
 
-def run(v, *args, check=True):
-    p = virsh(uri(v.run_dir / "virtd-sock"), *args)
+def run(v, *args, check=True, timeout=60):
+    p = virsh(uri(v.run_dir / "virtd-sock"), *args, timeout=timeout)
     if check:
         assert p.returncode == 0, p
     return p
@@ -371,3 +371,83 @@ def tap_master_ns(netns, tap):
     out = subprocess.run(["nsenter", f"--net={netns}", "ip", "-j", "link", "show", tap],
                          capture_output=True, text=True, check=False)
     return json.loads(out.stdout)[0].get("master") if out.returncode == 0 else None
+
+
+# ---------------------------------------------------------------------------
+# hot-plug
+
+
+def test_attach_and_detach_interface(netv, guest_files, tmp_path):
+    """attach-interface on a running guest: a port and a tap on the
+    network's bridge, 'plugged', the NIC in the guest; detach-interface:
+    the guest lets go (PCIe hot-unplug), 'unplugged', nothing left."""
+    v = netv
+    run(v, "net-start", "n1")
+    g = Guest(v, guest_files)
+    g.start()
+    g.wait_ready()
+    before = len(calls(v))
+    run(v, "attach-interface", "g1", "network", "n1", "--model", "virtio", "--mac",
+        "52:54:00:aa:bb:02", "--live")
+    assert calls(v)[before:] == PLUGGED
+    xml = run(v, "dumpxml", "g1").stdout
+    assert re.search(r"<mac address='52:54:00:aa:bb:02'/>\n\s*<source network='n1' "
+                     r"portid='[0-9a-f-]{36}' bridge='vbr150'/>\n\s*<target dev='vnet0'/>", xml), xml
+    assert "<alias name='net0'/>" in xml
+    assert tap_master(v, "vnet0") == "vbr150"
+    assert "<network connections='1'>" in run(v, "net-dumpxml", "n1").stdout
+    # not in the persistent definition (--live)
+    assert "52:54:00:aa:bb:02" not in run(v, "dumpxml", "--inactive", "g1").stdout
+    # the same MAC twice is refused
+    p = run(v, "attach-interface", "g1", "network", "n1", "--mac", "52:54:00:aa:bb:02",
+            "--live", check=False)
+    assert "already has an interface with MAC address 52:54:00:aa:bb:02" in p.stderr, p
+
+    run(v, "detach-interface", "g1", "network", "--mac", "52:54:00:aa:bb:02", "--live",
+        timeout=120)
+    assert calls(v)[before:] == PLUGGED + UNPLUGGED
+    assert "52:54:00:aa:bb:02" not in run(v, "dumpxml", "g1").stdout
+    assert tap_master(v, "vnet0") is None
+    assert "connections=" not in run(v, "net-dumpxml", "n1").stdout
+    run(v, "destroy", "g1")
+    run(v, "net-destroy", "n1")
+
+
+def test_attach_refused_by_plugged_leaves_nothing(virtd_factory, guest_files, tmp_path):
+    v = virtd_factory()
+    v.install_hook("qemu")
+    v.install_hook("network", body='[ "$2" = plugged ] && { echo "port refused" >&2; exit 1; }\n'
+                                   'exit 0\n')
+    v.start()
+    define(v, tmp_path)
+    run(v, "net-start", "n1")
+    g = Guest(v, guest_files)
+    g.start()
+    before = len(calls(v))
+    p = run(v, "attach-interface", "g1", "network", "n1", "--mac", "52:54:00:aa:bb:03",
+            "--live", check=False)
+    assert p.returncode == 1
+    assert "port refused" in p.stderr
+    assert calls(v)[before:] == PLUGGED + UNPLUGGED
+    assert "52:54:00:aa:bb:03" not in run(v, "dumpxml", "g1").stdout
+    assert tap_master(v, "vnet0") is None
+    assert "connections=" not in run(v, "net-dumpxml", "n1").stdout
+    run(v, "destroy", "g1")
+    run(v, "net-destroy", "n1")
+
+
+def test_attach_interface_config(netv, guest_files, tmp_path):
+    """--config changes the persistent definition only: the next start has
+    the interface; detach --config takes it away again."""
+    v = netv
+    run(v, "net-start", "n1")
+    Guest(v, guest_files)
+    run(v, "attach-interface", "g1", "network", "n1", "--model", "virtio", "--mac",
+        "52:54:00:aa:bb:04", "--config")
+    assert "52:54:00:aa:bb:04" in run(v, "dumpxml", "--inactive", "g1").stdout
+    run(v, "start", "g1")
+    assert tap_master(v, "vnet0") == "vbr150"
+    run(v, "destroy", "g1")
+    run(v, "detach-interface", "g1", "network", "--mac", "52:54:00:aa:bb:04", "--config")
+    assert "52:54:00:aa:bb:04" not in run(v, "dumpxml", "--inactive", "g1").stdout
+    run(v, "net-destroy", "n1")
