@@ -582,3 +582,25 @@ def test_lifecycle_events(netv, tmp_path):
             events.append((callback, name, event))
         # VIR_NETWORK_EVENT_DEFINED 0, UNDEFINED 1, STARTED 2, STOPPED 3
         assert events == [(cb, "n1", 0), (cb, "n1", 2), (cb, "n1", 3), (cb, "n1", 1)]
+
+
+def test_net_info_and_undefine_while_active(netv, tmp_path):
+    """net-info as virsh prints it; net-undefine of an active network
+    leaves it running, transient, until it is destroyed."""
+    v = netv
+    define(v, tmp_path)
+    run(v, "net-autostart", "n1")
+    run(v, "net-start", "n1")
+    info = dict(line.split(":", 1) for line in run(v, "net-info", "n1").stdout.splitlines()
+                if ":" in line)
+    assert {k.strip(): val.strip() for k, val in info.items()} == {
+        "Name": "n1", "UUID": "0e2b5d0c-5c1e-4b8e-9a55-4f5c0b1e0a50", "Active": "yes",
+        "Persistent": "yes", "Autostart": "yes", "Bridge": "vbr150"}
+    run(v, "net-undefine", "n1")
+    out = run(v, "net-list", "--all").stdout
+    assert " n1 " in out and "active" in out
+    assert "no" in run(v, "net-info", "n1").stdout.split("Persistent:")[1].splitlines()[0]
+    assert "vbr150" in links(v)
+    run(v, "net-destroy", "n1")
+    assert " n1 " not in run(v, "net-list", "--all").stdout
+    assert "vbr150" not in links(v)
