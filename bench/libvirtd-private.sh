@@ -37,7 +37,8 @@
 #
 # Clients on the host: virsh -c 'qemu+unix:///system?socket=DIR/run/libvirt-sock'.
 # Needs root and the Debian packages libvirt-daemon-system libvirt-daemon-driver-qemu
-# qemu-system-x86 libvirt-clients util-linux iproute2.
+# qemu-system-x86 libvirt-clients util-linux iproute2; for virtual networks also
+# dnsmasq-base and iptables (bookworm's network driver is in libvirt-daemon itself).
 set -u
 SELF=$(readlink -f "$0")
 PATHV=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
