@@ -47,7 +47,7 @@ META_PKG=linux-image-cloud-amd64
 BASE_MODULES="button evdev pvpanic_mmio pvpanic_pci"
 NET_MODULES="virtio_pci virtio_net"
 BUSYBOX_APPLETS="sh mount insmod cat head cut tr sleep printf dd devmem poweroff reboot ip udhcpc sync
-                 mkdir httpd"
+                 mkdir httpd nc"
 
 [ "$(uname -m)" = x86_64 ] || die "only x86_64 hosts are supported (found $(uname -m))"
 for f in init.sh udhcpc.script; do

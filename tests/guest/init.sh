@@ -10,6 +10,8 @@
 #   test.net=dhcp   load virtio-net and run udhcpc on the first NIC (background)
 #   test.http=PORT  with test.net=dhcp: once the lease is there, serve
 #                   "VIRTD-TEST-GUEST HTTP <name>" over HTTP on PORT (busybox httpd)
+#   test.connect=IP:PORT  with test.net=dhcp: once the lease is there, send
+#                   "VIRTD-TEST-GUEST HELLO" over TCP to IP:PORT (busybox nc)
 #
 # Every marker goes to the console (ttyS0 with console=ttyS0), one line each,
 # prefixed "VIRTD-TEST-GUEST ":
@@ -21,6 +23,7 @@
 #   NET IFACE ADDR/PREFIX            test.net=dhcp got a lease
 #   NET-FAILED REASON                test.net=dhcp failed
 #   HTTP PORT                        test.http=PORT: the server listens
+#   CONNECT ok|failed IP:PORT        test.connect: whether the connection worked
 #   WARN MSG / ERROR MSG             something is off; after an ERROR the guest idles
 PATH=/bin
 export PATH
@@ -51,6 +54,7 @@ delay=0
 wdt=1
 net=
 http=
+connect=
 # shellcheck disable=SC2013 # words, not lines
 for w in $(cat /proc/cmdline); do
 	case $w in
@@ -59,6 +63,7 @@ for w in $(cat /proc/cmdline); do
 	test.wdt=*) wdt=${w#*=} ;;
 	test.net=*) net=${w#*=} ;;
 	test.http=*) http=${w#*=} ;;
+	test.connect=*) connect=${w#*=} ;;
 	esac
 done
 
@@ -71,6 +76,8 @@ case $wdt in '' | *[!0-9]* | 0) fatal "test.wdt=$wdt is not a positive number of
 case $net in '' | dhcp) ;; *) fatal "test.net=$net is not supported (dhcp)" ;; esac
 case $http in '' | *[!0-9]*) [ -z "$http" ] || fatal "test.http=$http is not a port" ;; esac
 [ -z "$http" ] || [ "$net" = dhcp ] || fatal "test.http needs test.net=dhcp"
+[ -z "$connect" ] || [ "$net" = dhcp ] || fatal "test.connect needs test.net=dhcp"
+case $connect in '' | *:*) ;; *) fatal "test.connect=$connect is not IP:PORT" ;; esac
 
 load_modules() {
 	[ -f "/lib/modules/$1.list" ] || return 0
@@ -103,6 +110,13 @@ start_net() {
 	# the script prints the NET marker
 	udhcpc -i "$nic" -f -q -n -t 10 -T 1 -s /bin/udhcpc.script >/dev/null 2>&1 ||
 		{ say "NET-FAILED no DHCP lease on $nic"; return 1; }
+	if [ -n "$connect" ]; then
+		if echo "$TAG HELLO" | nc -w 5 "${connect%:*}" "${connect##*:}" >/dev/null 2>&1; then
+			say "CONNECT ok $connect"
+		else
+			say "CONNECT failed $connect"
+		fi
+	fi
 	[ -n "$http" ] || return 0
 	mkdir -p /www
 	echo "$TAG HTTP $(cat /proc/sys/kernel/hostname)" >/www/index.html

@@ -451,3 +451,34 @@ def test_attach_interface_config(netv, guest_files, tmp_path):
     run(v, "detach-interface", "g1", "network", "--mac", "52:54:00:aa:bb:04", "--config")
     assert "52:54:00:aa:bb:04" not in run(v, "dumpxml", "--inactive", "g1").stdout
     run(v, "net-destroy", "n1")
+
+
+def test_guest_reaches_outside_through_nat(virtd_factory, guest_files, tmp_path, outside_ns):
+    """The guest connects to a server in the 'outside' namespace: the
+    server sees virtd's namespace's address (masqueraded), not the guest's."""
+    v = virtd_factory()
+    v.install_hook("qemu")
+    v.start()
+    join_outside(v, outside_ns)
+    define(v, tmp_path)
+    run(v, "net-start", "n1")
+    server = subprocess.Popen(
+        ["nsenter", "-t", str(outside_ns), "-n", sys.executable, "-c",
+         "import socket\n"
+         "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+         "s.bind(('10.99.0.2', 9000)); s.listen(1); s.settimeout(120)\n"
+         "c, peer = s.accept(); print(peer[0], c.recv(100).decode().strip(), flush=True)\n"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        g = Guest(v, guest_files, extra_devices=NIC,
+                  cmdline_extra="test.net=dhcp test.connect=10.99.0.2:9000")
+        g.start()
+        assert testguest.wait_marker(str(g.serial), "CONNECT", BOOT_TIMEOUT) == \
+            "ok 10.99.0.2:9000"
+        out, _ = server.communicate(timeout=60)
+        assert out == "10.99.0.1 VIRTD-TEST-GUEST HELLO\n"
+    finally:
+        server.kill()
+        server.wait()
+    run(v, "destroy", "g1")
+    run(v, "net-destroy", "n1")
