@@ -61,7 +61,8 @@ def read_markers(path):
     except FileNotFoundError:
         return []
     res = []
-    for line in data.splitlines():
+    # only whole lines: the guest may be in the middle of writing the last one
+    for line in data.split("\n")[:-1]:
         m = MARKER_RE.match(line.strip("\r"))
         if m:
             res.append((m.group(1), m.group(2) or ""))
