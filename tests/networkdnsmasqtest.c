@@ -518,19 +518,8 @@ static pid_t
 testRunStart(const char *conf_path, const char *pid_file)
 {
     g_autoptr(GPtrArray) argv = virNetworkDnsmasqArgv(TEST_DNSMASQ, conf_path);
-    g_autoptr(virCommand) cmd = virCommandNewArgv((const char *const *)argv->pdata);
-    g_auto(virCommandResult) res = {0};
-    g_autoptr(GError) err = NULL;
 
-    virCommandSetErrorCapture(cmd, 4096);
-    virCommandSetTimeout(cmd, 30000);
-    g_assert_true(virCommandRun(cmd, &res, &err));
-    g_assert_no_error(err);
-    if (!virCommandResultSucceeded(&res)) {
-        g_autofree char *what = virCommandResultDescribe(&res);
-
-        g_error("dnsmasq did not start: %s", what);
-    }
+    testRunCommand((const char *const *)argv->pdata);
     /* the start returned after the daemon wrote its pid file */
     testDnsmasqPid = testReadPid(pid_file);
     return testDnsmasqPid;

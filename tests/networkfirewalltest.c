@@ -47,47 +47,6 @@ testLoad(const char *path)
     return def;
 }
 
-/* "dir/NAME.def" -> "dir/NAME<suffix>" */
-static char *
-testSibling(const char *path, const char *suffix)
-{
-    g_autofree char *base = g_strndup(path, strlen(path) - strlen(".def"));
-
-    return g_strconcat(base, suffix, NULL);
-}
-
-static int
-testCompareNames(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* One test "<prefix>/NAME.def" per NAME.def of @dir, in byte order. */
-static void
-testAddDefs(GPtrArray *keep, const char *dir, const char *prefix, GTestDataFunc func)
-{
-    g_autoptr(GError) err = NULL;
-    g_autoptr(GDir) d = g_dir_open(dir, 0, &err);
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    const char *name;
-
-    g_assert_no_error(err);
-    while ((name = g_dir_read_name(d))) {
-        if (g_str_has_suffix(name, ".def"))
-            g_ptr_array_add(names, g_strdup(name));
-    }
-    g_assert_cmpuint(names->len, >, 0);
-    g_ptr_array_sort(names, testCompareNames);
-    for (guint i = 0; i < names->len; i++) {
-        const char *file = g_ptr_array_index(names, i);
-        g_autofree char *test = g_strdup_printf("%s/%s", prefix, file);
-        char *path = g_build_filename(dir, file, NULL);
-
-        g_ptr_array_add(keep, path);
-        g_test_add_data_func(test, path, func);
-    }
-}
-
 static gboolean
 testNeedNft(void)
 {
@@ -142,8 +101,8 @@ static void
 testGolden(gconstpointer data)
 {
     const char *input = data;
-    g_autofree char *golden = testSibling(input, ".nft");
-    g_autofree char *golden_removal = testSibling(input, ".removal.nft");
+    g_autofree char *golden = testSiblingPath(input, ".nft");
+    g_autofree char *golden_removal = testSiblingPath(input, ".removal.nft");
     g_autoptr(virNetworkFirewallDef) def = testLoad(input);
     g_autoptr(GError) err = NULL;
     g_autofree char *ruleset = virNetworkFirewallRuleset(def, &err);
@@ -180,7 +139,7 @@ static void
 testInvalid(gconstpointer data)
 {
     const char *input = data;
-    g_autofree char *errfile = testSibling(input, ".err");
+    g_autofree char *errfile = testSiblingPath(input, ".err");
     g_autoptr(virNetworkFirewallDef) def = testLoad(input);
     g_autoptr(GError) err = NULL;
     g_autoptr(GError) err_removal = NULL;
@@ -466,10 +425,10 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     if (nftSkipReason)
         g_test_message("libnftables tests skipped: %s", nftSkipReason);
-    testAddDefs(keep, DATA_DIR, "/networkfirewall/golden", testGolden);
-    testAddDefs(keep, DATA_DIR "/invalid", "/networkfirewall/invalid", testInvalid);
-    testAddDefs(keep, DATA_DIR, "/networkfirewall/dry-run", testDryRun);
-    testAddDefs(keep, DATA_DIR, "/networkfirewall/apply", testApply);
+    testAddDataFiles(keep, DATA_DIR, ".def", "/networkfirewall/golden", testGolden);
+    testAddDataFiles(keep, DATA_DIR "/invalid", ".def", "/networkfirewall/invalid", testInvalid);
+    testAddDataFiles(keep, DATA_DIR, ".def", "/networkfirewall/dry-run", testDryRun);
+    testAddDataFiles(keep, DATA_DIR, ".def", "/networkfirewall/apply", testApply);
     g_test_add_func("/networkfirewall/two-networks", testTwoNetworks);
     g_test_add_func("/networkfirewall/mode-change", testModeChange);
     g_test_add_func("/networkfirewall/check-missing", testCheckMissing);

@@ -118,11 +118,13 @@ testCompareGolden(const char *path, const char *actual)
     g_assert_cmpstr(actual, ==, expected);
 }
 
-/* "dir/name.xml" -> "dir/name<suffix>" */
+/* "dir/name.xml" (or any other extension) -> "dir/name<suffix>" */
 char *
 testSiblingPath(const char *path, const char *suffix)
 {
-    g_autofree char *base = g_strndup(path, strlen(path) - strlen(".xml"));
+    const char *dot = strrchr(path, '.');
+    g_autofree char *base = g_strndup(path, dot && dot > strrchr(path, '/') ? (gsize)(dot - path)
+                                                                             : strlen(path));
 
     return g_strconcat(base, suffix, NULL);
 }
@@ -134,23 +136,26 @@ testCompareNames(gconstpointer a, gconstpointer b)
 }
 
 /**
- * testAddDataDir:
+ * testAddDataFiles:
  * @keep: owns the paths handed to the tests (free it after g_test_run)
+ * @ext: the inputs' extension, ".xml", ".def"...
  *
- * Adds one test "<prefix>/<file>" per input file "*.xml" of @dir (golden
- * "*.out.xml" files excluded), in byte order.
+ * Adds one test "<prefix>/<file>" per input file "*<ext>" of @dir (golden
+ * "*.out<ext>" files excluded), in byte order.
  */
 void
-testAddDataDir(GPtrArray *keep, const char *dir, const char *prefix, GTestDataFunc func)
+testAddDataFiles(GPtrArray *keep, const char *dir, const char *ext, const char *prefix,
+                 GTestDataFunc func)
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(GDir) d = g_dir_open(dir, 0, &err);
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *golden = g_strconcat(".out", ext, NULL);
     const char *name;
 
     g_assert_no_error(err);
     while ((name = g_dir_read_name(d))) {
-        if (g_str_has_suffix(name, ".xml") && !g_str_has_suffix(name, ".out.xml"))
+        if (g_str_has_suffix(name, ext) && !g_str_has_suffix(name, golden))
             g_ptr_array_add(names, g_strdup(name));
     }
     g_assert_cmpuint(names->len, >, 0);
@@ -163,4 +168,11 @@ testAddDataDir(GPtrArray *keep, const char *dir, const char *prefix, GTestDataFu
         g_ptr_array_add(keep, path);
         g_test_add_data_func(test, path, func);
     }
+}
+
+/* testAddDataFiles() of the "*.xml" inputs of @dir. */
+void
+testAddDataDir(GPtrArray *keep, const char *dir, const char *prefix, GTestDataFunc func)
+{
+    testAddDataFiles(keep, dir, ".xml", prefix, func);
 }

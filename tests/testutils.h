@@ -15,4 +15,6 @@ gboolean testRegenerate(void);
 char *testReadFile(const char *path);
 void testCompareGolden(const char *path, const char *actual);
 char *testSiblingPath(const char *path, const char *suffix);
+void testAddDataFiles(GPtrArray *keep, const char *dir, const char *ext, const char *prefix,
+                      GTestDataFunc func);
 void testAddDataDir(GPtrArray *keep, const char *dir, const char *prefix, GTestDataFunc func);
