@@ -25,6 +25,7 @@ guests, networks):
   the parser that reads the log back as ``HookCall`` tuples.
 """
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -34,6 +35,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -680,3 +682,55 @@ def virtd_module_factory(tmp_path_factory, virtd_binary, unshare_path):
     factory = VirtdFactory(tmp_path_factory.mktemp("virtd"), virtd_binary, unshare_path)
     yield factory
     factory.close()
+
+
+# ---------------------------------------------------------------------------
+# network namespaces and directories other users can reach
+
+
+@contextlib.contextmanager
+def netns_process():
+    """A network namespace of its own, held by an 'unshare --net sleep'
+    process (killed by pid afterwards); yields that process's pid."""
+    p = subprocess.Popen(["unshare", "--net", "--", "sleep", "infinity"])
+    try:
+        wait_for(lambda: os.readlink(f"/proc/{p.pid}/ns/net") != os.readlink("/proc/self/ns/net"),
+                 what="a network namespace of its own")
+        yield p.pid
+    finally:
+        p.kill()
+        p.wait()
+
+
+@pytest.fixture
+def netns_holder():
+    """The path of a network namespace that outlives each virtd of a test
+    (VirtdInstance(netns=...))."""
+    with netns_process() as pid:
+        yield f"/proc/{pid}/ns/net"
+
+
+@pytest.fixture
+def guest_ns():
+    """The pid holding a namespace that stands for a guest (a veth joins it
+    to a bridge)."""
+    with netns_process() as pid:
+        yield pid
+
+
+@pytest.fixture
+def outside_ns():
+    """The pid holding an 'outside' namespace (a veth joins it to virtd's)."""
+    with netns_process() as pid:
+        yield pid
+
+
+@pytest.fixture
+def open_dir():
+    """A directory under /tmp that other users can reach (pytest's are
+    0700): for a run directory that user nobody connects into, or whose
+    files dnsmasq reads as its own user, as /run/virtd allows."""
+    d = Path(tempfile.mkdtemp(prefix="virtd-open-", dir="/tmp"))
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)

@@ -204,29 +204,37 @@ def qemu_pids_of(uuid):
 
 
 class HangingHook:
-    """A logging qemu hook that, at @op, writes its pid (the id of its
-    process group) to a file and sleeps 30 s: a start held at that point,
-    for tests that kill virtd there."""
+    """A logging hook of @driver (qemu by default) that, at @op, writes its
+    pid (the id of its process group) to a file and sleeps 30 s: an
+    operation held at that point, for tests that kill virtd there.  With
+    @once, only the first call of @op hangs."""
 
-    def __init__(self, virtd, op):
+    def __init__(self, virtd, op, driver="qemu", once=False):
         self.op = op
-        self.pidfile = virtd.tmp_dir / "hook.pid"
-        virtd.install_hook("qemu", body=f'if [ "$2" = {op} ]; then echo $$ > {self.pidfile}; '
-                                        f'sleep 30; fi')
+        self.pidfile = virtd.tmp_dir / f"{driver}-hook.pid"
+        cond = f'[ "$2" = {op} ]' + (f" && [ ! -e {self.pidfile} ]" if once else "")
+        virtd.install_hook(driver, body=f"if {cond}; then echo $$ > {self.pidfile}; "
+                                        f"sleep 30; fi")
         self.starter = None
+
+    def start(self, fn):
+        """Runs @fn (a virsh call, say) in a thread; returns once the hook
+        runs."""
+        self.starter = threading.Thread(target=fn)
+        self.starter.start()
+        wait_for(lambda: self.pidfile.exists() and self.pidfile.read_text().strip(),
+                 BOOT_TIMEOUT, f"the {self.op} hook to run")
 
     def start_guest(self, g):
         """'virsh start' of @g from a thread; returns once the hook runs."""
-        self.starter = threading.Thread(target=g.start, kwargs={"check": False})
-        self.starter.start()
-        wait_for(self.pidfile.exists, BOOT_TIMEOUT, f"the {self.op} hook to run")
+        self.start(lambda: g.start(check=False))
 
     @property
     def pgid(self):
         return int(self.pidfile.read_text())
 
     def kill_virtd(self, virtd):
-        """SIGKILL of virtd; its 'virsh start' then returns (an error)."""
+        """SIGKILL of virtd; the held call then returns (an error)."""
         virtd.kill()
         self.starter.join(timeout=30)
 

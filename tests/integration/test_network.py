@@ -7,15 +7,13 @@ back (and repairs what went missing).
 
 import json
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 
 from conftest import WAIT_TIMEOUT, pid_gone, wait_for, write_script
+from qemuutil import HangingHook
 from rpcutil import libvirt_module, uri, virsh
 
 NET_XML = """<network>
@@ -61,9 +59,13 @@ def in_netns(v, *cmd):
     return p
 
 
-def links(v):
-    return {link["ifname"]: link
-            for link in json.loads(in_netns(v, "ip", "-j", "-d", "link", "show").stdout)}
+def links(where):
+    """The interfaces of virtd @where's namespace (or of the namespace of
+    that path), by name."""
+    netns = where if isinstance(where, str) else f"/proc/{where.pid}/ns/net"
+    out = subprocess.run(["nsenter", f"--net={netns}", "ip", "-j", "-d", "link", "show"],
+                         capture_output=True, text=True, timeout=WAIT_TIMEOUT, check=True).stdout
+    return {link["ifname"]: link for link in json.loads(out)}
 
 
 def addresses(v, dev):
@@ -227,18 +229,6 @@ def test_isolated_and_route_networks(netv, tmp_path):
     assert chains(v) == []
 
 
-@pytest.fixture
-def netns_holder():
-    """A network namespace that outlives each virtd of a test."""
-    p = subprocess.Popen(["unshare", "--net", "--", "sleep", "infinity"])
-    path = f"/proc/{p.pid}/ns/net"
-    wait_for(lambda: os.readlink(path) != os.readlink("/proc/self/ns/net"),
-             what="the holder's own network namespace")
-    yield path
-    p.kill()
-    p.wait()
-
-
 def test_restart_keeps_networks_and_repairs_them(virtd_factory, tmp_path, netns_holder):
     v = virtd_factory(netns=netns_holder)
     v.install_hook("network")
@@ -249,7 +239,7 @@ def test_restart_keeps_networks_and_repairs_them(virtd_factory, tmp_path, netns_
     run(v, "net-start", "n2")
     v.stop()
     # the networks outlive virtd
-    assert {"vbr150", "vbr154"} <= set(links_of(netns_holder))
+    assert {"vbr150", "vbr154"} <= set(links(netns_holder))
     # while virtd is away, n2 loses its bridge
     assert subprocess.run(["nsenter", f"--net={netns_holder}", "ip", "link", "del", "vbr154"],
                           check=False).returncode == 0
@@ -267,37 +257,16 @@ def test_restart_keeps_networks_and_repairs_them(virtd_factory, tmp_path, netns_
     assert chains(v) == []
 
 
-def kill_hook(mark):
-    """Ends the hanging hook whose pid @mark holds."""
-    pid = int(mark.read_text())
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    wait_for(lambda: pid_gone(pid), what="the hanging hook to end")
-
-
-def links_of(netns):
-    out = subprocess.run(["nsenter", f"--net={netns}", "ip", "-j", "link", "show"],
-                         capture_output=True, text=True, check=True).stdout
-    return {link["ifname"] for link in json.loads(out)}
-
-
 def test_sigkill_during_started_hook_then_restart(virtd_factory, tmp_path, netns_holder):
     """Killed while 'started' runs (everything was up): the next virtd
     takes the network back, fully up."""
     v = virtd_factory(netns=netns_holder)
-    mark = tmp_path / "in-started"
-    v.install_hook("network", body=f'[ "$2" = started ] && [ ! -e {mark} ] && '
-                                   f'{{ echo $$ > {mark}; exec sleep 60; }}\nexit 0\n')
+    hook = HangingHook(v, "started", driver="network", once=True)
     v.start()
     define(v, tmp_path)
-    starter = subprocess.Popen(["virsh", "-c", sock(v), "net-start", "n1"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: mark.exists() and mark.read_text().strip(), what="the started hook to run")
-    v.kill()
-    kill_hook(mark)
-    starter.wait(timeout=WAIT_TIMEOUT)
+    hook.start(lambda: run(v, "net-start", "n1", check=False))
+    hook.kill_virtd(v)
+    hook.kill()
     v.start()
     wait_for(lambda: ("reconnect", "begin", "-") in net_calls(v), what="the reconnect hook")
     assert "vbr150" in links(v)
@@ -311,17 +280,12 @@ def test_interrupted_start_is_torn_down(virtd_factory, tmp_path, netns_holder):
     """A status file still saying "starting" (virtd killed in the middle of
     a start) makes the next virtd tear down what was made."""
     v = virtd_factory(netns=netns_holder)
-    mark = tmp_path / "in-start"
-    v.install_hook("network", body=f'[ "$2" = start ] && [ ! -e {mark} ] && '
-                                   f'{{ echo $$ > {mark}; exec sleep 60; }}\nexit 0\n')
+    hook = HangingHook(v, "start", driver="network", once=True)
     v.start()
     define(v, tmp_path)
-    starter = subprocess.Popen(["virsh", "-c", sock(v), "net-start", "n1"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: mark.exists() and mark.read_text().strip(), what="the start hook to run")
-    v.kill()
-    kill_hook(mark)
-    starter.wait(timeout=WAIT_TIMEOUT)
+    hook.start(lambda: run(v, "net-start", "n1", check=False))
+    hook.kill_virtd(v)
+    hook.kill()
     # what a start cut after its status was saved leaves: a status file saying
     # "starting" and a bridge
     status = status_file(v)
@@ -388,18 +352,6 @@ def dnsmasq_alive(v, name="n1"):
         return False
     cmdline = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
     return f"--conf-file={v.run_dir}/network/{name}.conf".encode() in cmdline
-
-
-@pytest.fixture
-def guest_ns():
-    """A namespace standing for a guest: joined to a bridge by a veth."""
-    p = subprocess.Popen(["unshare", "--net", "--", "sleep", "infinity"])
-    path = f"/proc/{p.pid}/ns/net"
-    wait_for(lambda: os.readlink(path) != os.readlink("/proc/self/ns/net"),
-             what="the guest's own network namespace")
-    yield p.pid
-    p.kill()
-    p.wait()
 
 
 def plug_veth(v, guest_pid, bridge, mac):
@@ -505,23 +457,14 @@ def test_no_dnsmasq_without_dhcp_or_dns(netv, tmp_path):
 # net-update
 
 
-@pytest.fixture
-def open_run_dir():
-    """A run directory dnsmasq's own user can reach (pytest's are 0700)."""
-    d = Path(tempfile.mkdtemp(prefix="virtd-run-", dir="/tmp"))
-    os.chmod(d, 0o755)
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
-
-
 HOST = "<host mac='52:54:00:12:34:56' ip='192.168.150.99'/>"
 
 
-def test_net_update_dhcp_host(virtd_factory, tmp_path, guest_ns, open_run_dir):
+def test_net_update_dhcp_host(virtd_factory, tmp_path, guest_ns, open_dir):
     """net-update adds a static DHCP host to the running network (dnsmasq
     re-reads its hosts, no restart: a client then gets that address) and
     to its definition; 'updated' runs; delete takes it away again."""
-    v = virtd_factory(run_dir=open_run_dir)
+    v = virtd_factory(run_dir=open_dir)
     v.install_hook("network")
     v.start()
     define(v, tmp_path)
@@ -578,7 +521,10 @@ def test_lifecycle_events(netv, tmp_path):
         events = []
         for _ in range(4):
             e = read_event(c, PROC_NETWORK_EVENT_LIFECYCLE)
-            callback, name, _uuid, event, _detail = e.int(), e.string(), e.uuid(), e.int(), e.int()
+            callback, name = e.int(), e.string()
+            e.uuid()
+            event = e.int()
+            e.int()  # detail
             events.append((callback, name, event))
         # VIR_NETWORK_EVENT_DEFINED 0, UNDEFINED 1, STARTED 2, STOPPED 3
         assert events == [(cb, "n1", 0), (cb, "n1", 2), (cb, "n1", 3), (cb, "n1", 1)]

@@ -8,22 +8,18 @@ guest's 'reconnect'.
 """
 
 import json
-import os
 import re
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import pytest
 
 from conftest import wait_for, write_script
-from qemuutil import (BOOT_TIMEOUT, START, Guest, guest_files_fixture,  # noqa: F401
+from qemuutil import (BOOT_TIMEOUT, START, Guest, HangingHook,  # noqa: F401
+                      guest_files_fixture,
                       kill_factory_guests_fixture, requires_qemu, stop_calls, testguest)
 from rpcutil import uri, virsh
-from test_network import define, net_calls, netns_holder  # noqa: F401
+from test_network import define
 
 pytestmark = requires_qemu
 
@@ -69,8 +65,11 @@ def stop_seq(reason):
     return q(stop[0]) + UNPLUGGED + q(stop[1])
 
 
-def tap_master(v, tap):
-    out = subprocess.run(["nsenter", "-t", str(v.pid), "-n", "ip", "-j", "link", "show", tap],
+def tap_master(where, tap):
+    """The bridge @tap is a port of, None if it has none or is gone; in
+    virtd @where's namespace, or in the namespace of that path."""
+    netns = where if isinstance(where, str) else f"/proc/{where.pid}/ns/net"
+    out = subprocess.run(["nsenter", f"--net={netns}", "ip", "-j", "link", "show", tap],
                          capture_output=True, text=True, check=False)
     return json.loads(out.stdout)[0].get("master") if out.returncode == 0 else None
 
@@ -227,30 +226,9 @@ fi
 """
 
 
-@pytest.fixture
-def open_run_dir():
-    """A run directory dnsmasq's own user can reach (pytest's are 0700):
-    it reads the static DHCP hosts file there, as /run/virtd allows."""
-    d = Path(tempfile.mkdtemp(prefix="virtd-run-", dir="/tmp"))
-    os.chmod(d, 0o755)
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
-
-
 def ns_run(pid, *cmd, timeout=30):
     return subprocess.run(["nsenter", "-t", str(pid), "-n", *cmd], capture_output=True,
                           text=True, timeout=timeout, check=False)
-
-
-@pytest.fixture
-def outside_ns():
-    """An 'outside' network namespace; joined to virtd's by a veth later."""
-    p = subprocess.Popen(["unshare", "--net", "--", "sleep", "infinity"])
-    wait_for(lambda: os.readlink(f"/proc/{p.pid}/ns/net") != os.readlink("/proc/self/ns/net"),
-             what="the outside namespace")
-    yield p.pid
-    p.kill()
-    p.wait()
 
 
 def join_outside(v, outside):
@@ -277,11 +255,11 @@ def fetch(outside, url):
 
 @pytest.mark.parametrize("hook", [IPTABLES_HOOK, NFT_HOOK], ids=["iptables", "nft"])
 def test_port_forward_hook_reaches_the_guest(virtd_factory, guest_files, tmp_path, outside_ns,
-                                             hook, open_run_dir):
+                                             hook, open_dir):
     """A qemu hook opens port 8080 of the host to the guest's web server
     behind NAT: a client outside reaches it; once the guest is gone, the
     hook's rules are gone and the port is closed."""
-    v = virtd_factory(run_dir=open_run_dir)
+    v = virtd_factory(run_dir=open_dir)
     v.install_hook("qemu", body=hook)
     v.start()
     join_outside(v, outside_ns)
@@ -341,36 +319,26 @@ def test_sigkill_during_plugged_hook(virtd_factory, guest_files, tmp_path, netns
     the start is finished as a failed one (stopped, unplugged, release
     failed), no tap is left, and the network is up, with no port."""
     v = virtd_factory(netns=netns_holder)
-    mark = tmp_path / "in-plugged"
     v.install_hook("qemu")
-    v.install_hook("network", body=f'[ "$2" = plugged ] && [ ! -e {mark} ] && '
-                                   f'{{ echo $$ > {mark}; exec sleep 60; }}\nexit 0\n')
+    hook = HangingHook(v, "plugged", driver="network", once=True)
     v.start()
     define(v, tmp_path)
     run(v, "net-start", "n1")
     g = Guest(v, guest_files, extra_devices=NIC)
-    starter = subprocess.Popen(["virsh", "-c", uri(v.run_dir / "virtd-sock"), "start", "g1"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: mark.exists() and mark.read_text().strip(), what="the plugged hook")
-    v.kill()
-    os.kill(int(mark.read_text()), signal.SIGKILL)
-    starter.wait(timeout=60)
+    hook.start_guest(g)
+    hook.kill_virtd(v)
+    hook.kill()
     before = len(calls(v))
     v.start()
     stop = stop_calls("failed")
     want = [("network", "reconnect", "begin", "-")] + q(stop[0]) + UNPLUGGED + q(stop[1])
     wait_for(lambda: calls(v)[before:] == want,
              what=lambda: f"{want}, got {calls(v)[before:]}")
-    assert tap_master_ns(netns_holder, "vnet0") is None, "no tap left"
+    assert tap_master(netns_holder, "vnet0") is None, "no tap left"
     g.wait_state("shut off (failed)")
     assert "connections=" not in run(v, "net-dumpxml", "n1").stdout
     run(v, "net-destroy", "n1")
 
-
-def tap_master_ns(netns, tap):
-    out = subprocess.run(["nsenter", f"--net={netns}", "ip", "-j", "link", "show", tap],
-                         capture_output=True, text=True, check=False)
-    return json.loads(out.stdout)[0].get("master") if out.returncode == 0 else None
 
 
 # ---------------------------------------------------------------------------

@@ -9,19 +9,15 @@ directory made reachable for it; everything else as root.
 import os
 import re
 import shutil
-import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
-import pytest
-
 from conftest import WAIT_TIMEOUT, wait_for
 from rpcutil import (
-    CALL, ERROR, KEEPALIVE_PING, KEEPALIVE_PROG, MAX_FRAME, MESSAGE, OK, PROC_AUTH_LIST,
+    CALL, KEEPALIVE_PING, KEEPALIVE_PROG, MAX_FRAME, MESSAGE, OK, PROC_AUTH_LIST,
     PROC_CONNECT_GET_TYPE, PROC_CONNECT_OPEN, PROC_CONNECT_SUPPORTS_FEATURE,
     PROC_DOMAIN_LOOKUP_BY_NAME, VIR_ERR_RPC, VIR_FROM_RPC, RawClient, frame, header, uri,
     virsh, xdr_int, xdr_opt_string, xdr_string, xdr_uint,
@@ -45,15 +41,6 @@ def server_config(**keys):
     return "[server]\n" + "".join(f"{k} = {v}\n" for k, v in keys.items())
 
 
-@pytest.fixture
-def shared_dir():
-    """A run directory user nobody can reach (pytest's tmp dirs are 0700)."""
-    d = Path(tempfile.mkdtemp(prefix="virtd-limits-", dir="/tmp"))
-    os.chmod(d, 0o755)
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
-
-
 def start_virtd(virtd_factory, run_dir=None, nofile=None, **keys):
     v = virtd_factory(extra_config=server_config(**keys), run_dir=run_dir)
     return v.start(nofile=nofile)
@@ -63,8 +50,8 @@ class Holder:
     """holder.py as user nobody: opens @count read-only connections and
     keeps the ones virtd accepted until close()."""
 
-    def __init__(self, sock, count, shared_dir):
-        script = shared_dir / "holder.py"
+    def __init__(self, sock, count, open_dir):
+        script = open_dir / "holder.py"
         if not script.exists():
             shutil.copy(HOLDER, script)
             os.chmod(script, 0o644)
@@ -89,9 +76,9 @@ class Holder:
         self.proc.wait(timeout=WAIT_TIMEOUT)
 
 
-def nobody_gets(v, count, shared_dir):
+def nobody_gets(v, count, open_dir):
     """How many of @count new read-only connections of nobody are served."""
-    holder = Holder(ro_sock(v), count, shared_dir)
+    holder = Holder(ro_sock(v), count, open_dir)
     holder.close()
     return holder.held
 
@@ -116,14 +103,14 @@ def expect_refused_frame(f, message):
 # caps on clients
 
 
-def test_readonly_user_cannot_exhaust_descriptors(virtd_factory, shared_dir):
+def test_readonly_user_cannot_exhaust_descriptors(virtd_factory, open_dir):
     """With 256 descriptors and no per-user cap to help, user nobody opens
     300 idle read-only connections: virtd refuses the ones that would eat
     into the descriptors kept for root, root's virsh is answered at once,
     and the log says so once, not once per client."""
-    v = start_virtd(virtd_factory, run_dir=shared_dir, nofile=(256, 256),
+    v = start_virtd(virtd_factory, run_dir=open_dir, nofile=(256, 256),
                     max_clients_per_uid=1000, max_readonly_clients=999)
-    holder = Holder(ro_sock(v), 300, shared_dir)
+    holder = Holder(ro_sock(v), 300, open_dir)
     try:
         assert 150 < holder.held < 256, holder.lines[-5:]
         refused = holder.refusals()
@@ -139,12 +126,12 @@ def test_readonly_user_cannot_exhaust_descriptors(virtd_factory, shared_dir):
     finally:
         holder.close()
     # their slots come back
-    wait_for(lambda: nobody_gets(v, 1, shared_dir) == 1, what="a new client served")
+    wait_for(lambda: nobody_gets(v, 1, open_dir) == 1, what="a new client served")
 
 
-def test_per_user_cap(virtd_factory, shared_dir):
-    v = start_virtd(virtd_factory, run_dir=shared_dir, max_clients_per_uid=5)
-    holder = Holder(ro_sock(v), 8, shared_dir)
+def test_per_user_cap(virtd_factory, open_dir):
+    v = start_virtd(virtd_factory, run_dir=open_dir, max_clients_per_uid=5)
+    holder = Holder(ro_sock(v), 8, open_dir)
     try:
         assert holder.held == 5, holder.lines
         assert holder.refusals() == ["too many clients of uid 65534: virtd serves at most 5 "
@@ -162,7 +149,7 @@ def test_per_user_cap(virtd_factory, shared_dir):
         assert "too many clients of uid 65534" in p.stderr, p.stderr
     finally:
         holder.close()
-    wait_for(lambda: nobody_gets(v, 5, shared_dir) == 5, what="nobody's 5 slots to come back")
+    wait_for(lambda: nobody_gets(v, 5, open_dir) == 5, what="nobody's 5 slots to come back")
 
 
 def test_readonly_cap_keeps_slots_for_root(virtd_factory):
