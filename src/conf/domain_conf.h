@@ -300,7 +300,6 @@ virDomainDef *virDomainDefParseFile(const char *path, unsigned int flags, GError
 char *virDomainDefFormat(const virDomainDef *def, int id, unsigned int flags);
 char *virDomainNetDefFormatString(const virDomainNetDef *net);
 virDomainNetDef *virDomainNetDefParseString(const char *xml, GError **error);
-void virDomainNetDefFree(virDomainNetDef *net);
 virDomainNetDef *virDomainNetDefCopyOne(const virDomainNetDef *net);
 virDomainDef *virDomainDefCopy(const virDomainDef *def);
 void virDomainDefFree(virDomainDef *def);

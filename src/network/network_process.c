@@ -376,8 +376,15 @@ networkDnsmasqPath(virNetworkDriverState *drv, const virNetworkDef *def, const c
 {
     g_autofree char *file = g_strdup_printf("%s.%s", def->name, suffix);
 
-    return g_build_filename(g_str_equal(suffix, "leases") ? drv->lease_dir : drv->status_dir, file,
-                            NULL);
+    return g_build_filename(drv->status_dir, file, NULL);
+}
+
+static char *
+networkLeasesPath(virNetworkDriverState *drv, const virNetworkDef *def)
+{
+    g_autofree char *file = g_strdup_printf("%s.leases", def->name);
+
+    return g_build_filename(drv->lease_dir, file, NULL);
 }
 
 /* Is @cmdline that of the dnsmasq reading @opaque (its configuration)? */
@@ -409,7 +416,7 @@ networkDnsmasqWriteFiles(virNetworkDriverState *drv, const virNetworkDef *def, G
 {
     g_autofree char *conf_path = networkDnsmasqPath(drv, def, "conf");
     g_autofree char *pid_path = networkDnsmasqPath(drv, def, "pid");
-    g_autofree char *leases_path = networkDnsmasqPath(drv, def, "leases");
+    g_autofree char *leases_path = networkLeasesPath(drv, def);
     g_autofree char *hosts_path = networkDnsmasqPath(drv, def, "hosts");
     g_autofree char *addn_path = networkDnsmasqPath(drv, def, "addnhosts");
     virNetworkDnsmasqRuntime rt = {
@@ -655,7 +662,7 @@ networkProcessStart(virNetworkDriverState *drv, virNetworkObj *obj, GError **err
     networkTeardown(drv, live, bridge_made);
     {
         /* a start that failed leaves no lease behind either */
-        g_autofree char *leases = networkDnsmasqPath(drv, live, "leases");
+        g_autofree char *leases = networkLeasesPath(drv, live);
 
         g_unlink(leases);
     }
@@ -734,7 +741,7 @@ networkProcessGetLeases(virNetworkDriverState *drv, virNetworkObj *obj, const ch
                         GError **error)
 {
     g_autoptr(virNetworkDef) def = networkLiveDefCopy(obj);
-    g_autofree char *path = networkDnsmasqPath(drv, def, "leases");
+    g_autofree char *path = networkLeasesPath(drv, def);
     g_autofree char *text = NULL;
     g_autoptr(GPtrArray) parsed = NULL;
     g_autoptr(GError) err = NULL;
