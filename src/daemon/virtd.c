@@ -128,6 +128,7 @@ virtdTaskRun(gpointer data, gpointer opaque)
     switch ((virtdTask)GPOINTER_TO_INT(data)) {
     case VIRTD_TASK_RECONNECT:
         virtdDriversReconnect();
+        g_info(_("start-up done: networks and guests taken back, autostart done"));
         break;
     case VIRTD_TASK_RELOAD:
         virtdReload(d);

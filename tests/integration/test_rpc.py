@@ -356,7 +356,9 @@ def test_largest_frame_and_string(virtd):
 
 def test_client_hangs_up_mid_call(virtd_factory):
     virtd = virtd_factory().start()
-    fds = open_fds(virtd)          # no client yet
+    # no client yet, and no file start-up work (reconnect, autostart) has open
+    virtd.wait_for_log(r"start-up done: networks and guests taken back, autostart done\n")
+    fds = open_fds(virtd)
     keeper = RawClient(rw_sock(virtd))
     for _ in range(5):
         c = RawClient(rw_sock(virtd))
@@ -365,9 +367,7 @@ def test_client_hangs_up_mid_call(virtd_factory):
         c.close()              # without reading a single reply
     assert keeper.auth_list() == [0]
     keeper.close()
-    # <=: the count taken right after start may include a file start-up work
-    # (reconnect, autostart) still had open then
-    wait_for(lambda: open_fds(virtd) <= fds, what=f"virtd's fds to come back to {fds}")
+    wait_for(lambda: open_fds(virtd) == fds, what=f"virtd's fds to come back to {fds}")
     assert virtd.running()
 
 
